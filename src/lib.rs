@@ -1,0 +1,25 @@
+//! policy-search: full-text search for Chinese policy documents.
+//!
+//! The map of the crate, in the order data flows through it:
+//!
+//! - [`ingest`]: corpus files (`.txt`, `.md`, `.jsonl`, `.jsonl.gz`) into [`ingest::Document`]s;
+//! - [`analysis`]: normalisation and the word / bigram / unit views every text is indexed as;
+//! - [`schema`]: the Tantivy fields and opening an index with the project's tokenizers;
+//! - [`indexer`]: documents into an index, replaced in one commit;
+//! - [`query`]: the query language, parsed;
+//! - [`search`]: queries run, ranked and turned into hits; [`snippet`]: their highlighted passages;
+//! - [`server`]: the JSON API over HTTP;
+//! - [`error`]: the one error type, with codes and exit statuses.
+
+pub mod analysis;
+pub mod error;
+pub mod indexer;
+pub mod ingest;
+pub mod query;
+pub mod schema;
+pub mod search;
+pub mod server;
+pub mod snippet;
+
+pub use error::{Error, Result};
+pub use search::{Engine, SearchRequest, SearchResponse};

@@ -1,0 +1,220 @@
+//! Shared helpers for the integration tests: the eval files in `../shared`, indexes built
+//! once per test binary, and a minimal HTTP client.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use policy_search::indexer::build_index;
+use policy_search::Engine;
+
+/// `../shared` beside the repository.
+pub fn shared() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("shared")
+}
+
+/// A row of a phrase set: the phrase and the exact ids of the documents containing it.
+pub struct PhraseCase {
+    pub phrase: String,
+    pub ids: BTreeSet<String>,
+}
+
+/// Read `../shared/eval/<name>` (columns phrase, count, ids).
+pub fn phrase_cases(name: &str) -> Vec<PhraseCase> {
+    let path = shared().join("eval").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .skip(1)
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            let columns: Vec<&str> = line.split('\t').collect();
+            assert_eq!(columns.len(), 3, "{}: bad row {line}", path.display());
+            let ids: BTreeSet<String> = columns[2]
+                .split('|')
+                .filter(|id| !id.is_empty())
+                .map(String::from)
+                .collect();
+            assert_eq!(
+                ids.len(),
+                columns[1].parse::<usize>().unwrap(),
+                "{}: count column disagrees",
+                path.display()
+            );
+            PhraseCase {
+                phrase: columns[0].to_string(),
+                ids,
+            }
+        })
+        .collect()
+}
+
+/// A row of a known-item set: the query and the ids any of which ranked first counts as found.
+pub struct KnownItem {
+    pub query: String,
+    pub ids: BTreeSet<String>,
+}
+
+/// Read `../shared/eval/<name>` (columns query, title, ids).
+pub fn known_items(name: &str) -> Vec<KnownItem> {
+    let path = shared().join("eval").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .skip(1)
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            let columns: Vec<&str> = line.split('\t').collect();
+            KnownItem {
+                query: columns[0].to_string(),
+                ids: columns[2].split('|').map(String::from).collect(),
+            }
+        })
+        .collect()
+}
+
+fn build(corpus: PathBuf, name: &str) -> (tempfile::TempDir, Engine) {
+    let dir = tempfile::Builder::new()
+        .prefix(name)
+        .tempdir()
+        .expect("temp dir");
+    let report = build_index(&[corpus], dir.path(), |problem| {
+        panic!("unexpected problem: {problem}")
+    })
+    .expect("index builds");
+    assert!(report.documents > 0);
+    let engine = Engine::open(dir.path()).expect("index opens");
+    (dir, engine)
+}
+
+/// The index of `../shared/corpus/sample`, built once per test binary.
+pub fn sample_engine() -> &'static Engine {
+    static ENGINE: OnceLock<(tempfile::TempDir, Engine)> = OnceLock::new();
+    &ENGINE
+        .get_or_init(|| build(shared().join("corpus").join("sample"), "sample-index"))
+        .1
+}
+
+/// The index of `../shared/corpus/large`, built once per test binary.
+pub fn large_engine() -> &'static Engine {
+    static ENGINE: OnceLock<(tempfile::TempDir, Engine)> = OnceLock::new();
+    &ENGINE
+        .get_or_init(|| build(shared().join("corpus").join("large"), "large-index"))
+        .1
+}
+
+/// The ids a quoted search for `phrase` returns (limit 1000, as the eval README asks).
+pub fn quoted_ids(engine: &Engine, phrase: &str) -> BTreeSet<String> {
+    let mut request = policy_search::SearchRequest::new(format!("\"{phrase}\""));
+    request.limit = 1000;
+    let response = engine
+        .search(&request)
+        .unwrap_or_else(|e| panic!("{phrase}: {e}"));
+    assert!(
+        response.total <= 1000,
+        "{phrase}: more than 1000 hits, raise the limit"
+    );
+    response.hits.into_iter().map(|hit| hit.id).collect()
+}
+
+/// Check every phrase of a set; returns (recall, precision) over all phrases, and the failures.
+pub fn phrase_quality(engine: &Engine, cases: &[PhraseCase]) -> (f64, f64, Vec<String>) {
+    let (mut expected, mut returned, mut correct) = (0usize, 0usize, 0usize);
+    let mut failures = Vec::new();
+    for case in cases {
+        let got = quoted_ids(engine, &case.phrase);
+        expected += case.ids.len();
+        returned += got.len();
+        correct += got.intersection(&case.ids).count();
+        if got != case.ids {
+            let missing: Vec<_> = case.ids.difference(&got).collect();
+            let extra: Vec<_> = got.difference(&case.ids).collect();
+            failures.push(format!(
+                "{}: missing {missing:?}, extra {extra:?}",
+                case.phrase
+            ));
+        }
+    }
+    (
+        correct as f64 / expected.max(1) as f64,
+        correct as f64 / returned.max(1) as f64,
+        failures,
+    )
+}
+
+/// Share found at rank 1 and MRR@10 of a known-item set.
+pub fn known_item_quality(engine: &Engine, items: &[KnownItem]) -> (f64, f64, Vec<String>) {
+    let mut at_one = 0;
+    let mut reciprocal = 0.0;
+    let mut misses = Vec::new();
+    for item in items {
+        let response = engine
+            .search(&policy_search::SearchRequest::new(item.query.clone()))
+            .expect("search runs");
+        let rank = response
+            .hits
+            .iter()
+            .position(|hit| item.ids.contains(&hit.id));
+        match rank {
+            Some(0) => at_one += 1,
+            _ => misses.push(format!(
+                "{} → rank {:?}, first {:?}",
+                item.query,
+                rank.map(|r| r + 1),
+                response.hits.first().map(|h| &h.id)
+            )),
+        }
+        if let Some(rank) = rank {
+            reciprocal += 1.0 / (rank + 1) as f64;
+        }
+    }
+    (
+        at_one as f64 / items.len() as f64,
+        reciprocal / items.len() as f64,
+        misses,
+    )
+}
+
+/// `GET path` against `addr`; returns the status code and the body.
+pub fn http_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).expect("read");
+    let response = String::from_utf8(response).expect("UTF-8 response");
+    let (head, body) = response.split_once("\r\n\r\n").expect("HTTP response");
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status line");
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
+    (status, body)
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).expect("chunk size");
+        if size == 0 {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = &rest[size + 2..];
+    }
+    out
+}
