@@ -24,7 +24,7 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 use jieba_rs::Jieba;
-use tantivy::tokenizer::{PreTokenizedString, Token, TokenStream, Tokenizer};
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::UnicodeNormalization;
 
@@ -87,12 +87,6 @@ pub struct Unit<'a> {
     pub text: &'a str,
     /// Its range in characters of the normalised text.
     pub chars: (usize, usize),
-}
-
-impl<'a> Unit<'a> {
-    fn is_ascii_word(&self) -> bool {
-        self.text.as_bytes()[0].is_ascii_alphanumeric()
-    }
 }
 
 impl Normalized {
@@ -294,122 +288,219 @@ pub fn title_key(title: &str) -> String {
     }
 }
 
-/// The term indexed in the gram view for two neighbouring units.
+/// Append the gram-view term for two neighbouring units to `out`.
+pub fn push_gram(first: &str, second: &str, out: &mut String) {
+    out.push_str(first);
+    let is_ascii_word = |unit: &str| unit.as_bytes()[0].is_ascii_alphanumeric();
+    if is_ascii_word(first) && is_ascii_word(second) {
+        out.push(ASCII_PAIR_SEPARATOR);
+    }
+    out.push_str(second);
+}
+
+/// The gram-view term for two neighbouring units.
 pub fn gram(first: &Unit<'_>, second: &Unit<'_>) -> String {
     let mut term = String::with_capacity(first.text.len() + second.text.len() + 1);
-    term.push_str(first.text);
-    if first.is_ascii_word() && second.is_ascii_word() {
-        term.push(ASCII_PAIR_SEPARATOR);
-    }
-    term.push_str(second.text);
+    push_gram(first.text, second.text, &mut term);
     term
 }
 
-/// All views of one text, ready to hand to Tantivy without tokenizing again.
-pub struct AnalyzedText {
-    /// jieba words, positions counted in words.
-    pub words: PreTokenizedString,
-    /// Bigrams of units, at the position of their first unit.
-    pub grams: PreTokenizedString,
-    /// Every unit, at its own position.
-    pub chars: PreTokenizedString,
+/// A span of the normalised text: byte range and character range.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    bytes: (u32, u32),
+    chars: (u32, u32),
 }
 
-/// Analyse `original` into the three index views. Offsets in every token index `original`.
-pub fn analyze(original: &str) -> AnalyzedText {
-    let normalized = Normalized::new(original);
-    let units = normalized.units();
-    let token = |text: String, position: usize, chars: (usize, usize)| {
-        let range = normalized.source_range(chars);
-        Token {
-            offset_from: range.start,
-            offset_to: range.end,
-            position,
-            text,
-            position_length: 1,
+/// Everything the index views need from one text, computed once and shared by the views.
+struct Analysis {
+    original: String,
+    normalized: Normalized,
+    units: Vec<Span>,
+    /// jieba's words, computed on first use (only the word view needs them).
+    words: std::cell::OnceCell<Vec<Span>>,
+}
+
+impl Analysis {
+    fn new(original: &str) -> Analysis {
+        let normalized = Normalized::new(original);
+        let base = normalized.text.as_ptr() as usize;
+        let units = normalized
+            .units()
+            .iter()
+            .map(|unit| {
+                let start = unit.text.as_ptr() as usize - base;
+                Span {
+                    bytes: (start as u32, (start + unit.text.len()) as u32),
+                    chars: (unit.chars.0 as u32, unit.chars.1 as u32),
+                }
+            })
+            .collect();
+        Analysis {
+            original: original.to_string(),
+            normalized,
+            units,
+            words: std::cell::OnceCell::new(),
         }
-    };
-    let chars: Vec<Token> = units
-        .iter()
-        .enumerate()
-        .map(|(position, unit)| token(unit.text.to_string(), position, unit.chars))
-        .collect();
-    let grams: Vec<Token> = units
-        .windows(2)
-        .enumerate()
-        .map(|(position, pair)| {
-            token(
-                gram(&pair[0], &pair[1]),
-                position,
-                (pair[0].chars.0, pair[1].chars.1),
-            )
-        })
-        .collect();
-    let words: Vec<Token> = normalized
-        .words()
-        .into_iter()
-        .enumerate()
-        .map(|(position, (word, chars))| token(word.to_string(), position, chars))
-        .collect();
-    let pre = |tokens| PreTokenizedString {
-        text: String::new(),
-        tokens,
-    };
-    AnalyzedText {
-        words: pre(words),
-        grams: pre(grams),
-        chars: pre(chars),
     }
+
+    fn words(&self) -> &[Span] {
+        self.words.get_or_init(|| {
+            let base = self.normalized.text.as_ptr() as usize;
+            self.normalized
+                .words()
+                .into_iter()
+                .map(|(word, chars)| {
+                    let start = word.as_ptr() as usize - base;
+                    Span {
+                        bytes: (start as u32, (start + word.len()) as u32),
+                        chars: (chars.0 as u32, chars.1 as u32),
+                    }
+                })
+                .collect()
+        })
+    }
+
+    fn text(&self, span: Span) -> &str {
+        &self.normalized.text[span.bytes.0 as usize..span.bytes.1 as usize]
+    }
+
+    fn source_range(&self, first: Span, last: Span) -> Range<usize> {
+        self.normalized
+            .source_range((first.chars.0 as usize, last.chars.1 as usize))
+    }
+}
+
+/// Texts whose analysis is kept per thread: a document's title and body.
+const CACHED_ANALYSES: usize = 2;
+
+thread_local! {
+    /// The last texts analysed on this thread, newest first. Tantivy tokenizes a document's
+    /// fields one after the other, so the title's and the body's three views each share one
+    /// normalisation.
+    static RECENT_ANALYSES: std::cell::RefCell<Vec<std::rc::Rc<Analysis>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn analysis_of(text: &str) -> std::rc::Rc<Analysis> {
+    RECENT_ANALYSES.with(|cell| {
+        let mut recent = cell.borrow_mut();
+        if let Some(found) = recent.iter().find(|analysis| analysis.original == text) {
+            return found.clone();
+        }
+        let analysis = std::rc::Rc::new(Analysis::new(text));
+        recent.insert(0, analysis.clone());
+        recent.truncate(CACHED_ANALYSES);
+        analysis
+    })
 }
 
 /// Which view a [`ViewTokenizer`] produces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
-    /// jieba words.
+    /// jieba words, positions counted in words.
     Words,
-    /// Unit bigrams.
+    /// Bigrams of units, at the position of their first unit.
     Grams,
-    /// Single units.
+    /// Every unit, at its own position.
     Chars,
 }
 
-/// A Tantivy tokenizer for one view, so that the index's fields can be tokenized by Tantivy
-/// itself too (the indexer hands over pre-tokenized text; this keeps the schema self-contained).
+/// The Tantivy tokenizer of one index view. Token offsets index the original text.
 #[derive(Debug, Clone, Copy)]
 pub struct ViewTokenizer(pub View);
 
-/// The token stream of a [`ViewTokenizer`]: the analysed tokens, replayed.
+/// The token stream of a [`ViewTokenizer`]; reuses one token, so it allocates per text, not
+/// per token.
 pub struct ViewTokenStream {
-    tokens: Vec<Token>,
+    analysis: std::rc::Rc<Analysis>,
+    view: View,
     next: usize,
+    token: Token,
 }
 
 impl Tokenizer for ViewTokenizer {
     type TokenStream<'a> = ViewTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> ViewTokenStream {
-        let analyzed = analyze(text);
-        let tokens = match self.0 {
-            View::Words => analyzed.words.tokens,
-            View::Grams => analyzed.grams.tokens,
-            View::Chars => analyzed.chars.tokens,
-        };
-        ViewTokenStream { tokens, next: 0 }
+        ViewTokenStream {
+            analysis: analysis_of(text),
+            view: self.0,
+            next: 0,
+            token: Token::default(),
+        }
     }
 }
 
 impl TokenStream for ViewTokenStream {
     fn advance(&mut self) -> bool {
+        let analysis = &*self.analysis;
+        let position = self.next;
+        let (first, last) = match self.view {
+            View::Chars => match analysis.units.get(position) {
+                Some(&unit) => (unit, unit),
+                None => return false,
+            },
+            View::Grams => match (
+                analysis.units.get(position),
+                analysis.units.get(position + 1),
+            ) {
+                (Some(&first), Some(&second)) => (first, second),
+                _ => return false,
+            },
+            View::Words => match analysis.words().get(position) {
+                Some(&word) => (word, word),
+                None => return false,
+            },
+        };
         self.next += 1;
-        self.next <= self.tokens.len()
+        let token = &mut self.token;
+        token.text.clear();
+        if self.view == View::Grams {
+            push_gram(analysis.text(first), analysis.text(last), &mut token.text);
+        } else {
+            token.text.push_str(analysis.text(first));
+        }
+        let range = analysis.source_range(first, last);
+        token.offset_from = range.start;
+        token.offset_to = range.end;
+        token.position = position;
+        token.position_length = 1;
+        true
     }
 
     fn token(&self) -> &Token {
-        &self.tokens[self.next - 1]
+        &self.token
     }
 
     fn token_mut(&mut self) -> &mut Token {
-        &mut self.tokens[self.next - 1]
+        &mut self.token
+    }
+}
+
+/// All three views of one text, as Tantivy's tokenizers produce them (for tests and tools).
+pub struct AnalyzedText {
+    /// jieba words.
+    pub words: Vec<Token>,
+    /// Unit bigrams.
+    pub grams: Vec<Token>,
+    /// Single units.
+    pub chars: Vec<Token>,
+}
+
+/// Analyse `original` into its three index views.
+pub fn analyze(original: &str) -> AnalyzedText {
+    let tokens = |view| {
+        let mut stream = ViewTokenizer(view).token_stream(original);
+        let mut tokens = Vec::new();
+        while stream.advance() {
+            tokens.push(stream.token().clone());
+        }
+        tokens
+    };
+    AnalyzedText {
+        words: tokens(View::Words),
+        grams: tokens(View::Grams),
+        chars: tokens(View::Chars),
     }
 }
 

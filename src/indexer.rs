@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use tantivy::schema::Term;
 use tantivy::{DateTime, Index, IndexWriter, TantivyDocument};
 
-use crate::analysis::{analyze, title_key};
+use crate::analysis::title_key;
 use crate::error::{Error, Result};
 use crate::ingest::{read_corpus, Document, Item, Problem};
 use crate::schema::{build_schema, index_settings, register_tokenizers, Fields, SCHEMA_VERSION};
@@ -185,14 +185,12 @@ pub fn to_tantivy(document: &Document, fields: Fields) -> TantivyDocument {
     out.add_text(fields.id, &document.id);
     out.add_text(fields.title, &document.title);
     out.add_text(fields.body, &document.body);
-    let title = analyze(&document.title);
-    let body = analyze(&document.body);
-    out.add_pre_tokenized_text(fields.title_words, title.words);
-    out.add_pre_tokenized_text(fields.title_grams, title.grams);
-    out.add_pre_tokenized_text(fields.title_chars, title.chars);
-    out.add_pre_tokenized_text(fields.body_words, body.words);
-    out.add_pre_tokenized_text(fields.body_grams, body.grams);
-    out.add_pre_tokenized_text(fields.body_chars, body.chars);
+    for field in [fields.title_words, fields.title_grams, fields.title_chars] {
+        out.add_text(field, &document.title);
+    }
+    for field in [fields.body_words, fields.body_grams, fields.body_chars] {
+        out.add_text(field, &document.body);
+    }
     out.add_text(fields.title_key, title_key(&document.title));
     if let Some(date) = document.date {
         let seconds = date.midnight().assume_utc().unix_timestamp();

@@ -174,7 +174,13 @@ pub fn snippet(text: &str, patterns: &[Pattern]) -> Snippet {
     let (start, end) = match best {
         Some((_, i)) => {
             let first = matches[i].0.start;
-            let start = passage_start(text, first);
+            // Near the end of the text, start earlier so the passage is still full length.
+            let full_window_start = text
+                .char_indices()
+                .rev()
+                .nth(SNIPPET_CHARS.saturating_sub(1))
+                .map_or(0, |(index, _)| index);
+            let start = passage_start(text, first).min(full_window_start);
             (start, window_bytes(start))
         }
         None => (0, window_bytes(0)),

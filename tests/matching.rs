@@ -138,9 +138,9 @@ fn token_offsets_cover_the_original_text_of_a_whole_document() {
     let text = std::fs::read_to_string(&path).unwrap();
     let analyzed = analyze(&text);
     for (view, tokens) in [
-        ("words", &analyzed.words.tokens),
-        ("grams", &analyzed.grams.tokens),
-        ("chars", &analyzed.chars.tokens),
+        ("words", &analyzed.words),
+        ("grams", &analyzed.grams),
+        ("chars", &analyzed.chars),
     ] {
         assert!(!tokens.is_empty(), "{view}: no tokens");
         for token in tokens.iter() {
@@ -171,13 +171,8 @@ fn token_offsets_cover_the_original_text_of_a_whole_document() {
 fn positions_count_units_so_punctuation_separates_words() {
     // 违纪、违法 must not match the phrase 违纪违法.
     let analyzed = analyze("违纪、违法");
-    let texts: Vec<&str> = analyzed
-        .chars
-        .tokens
-        .iter()
-        .map(|t| t.text.as_str())
-        .collect();
+    let texts: Vec<&str> = analyzed.chars.iter().map(|t| t.text.as_str()).collect();
     assert_eq!(texts, ["违", "纪", "、", "违", "法"]);
-    let positions: Vec<usize> = analyzed.grams.tokens.iter().map(|t| t.position).collect();
+    let positions: Vec<usize> = analyzed.grams.iter().map(|t| t.position).collect();
     assert_eq!(positions, [0, 1, 2, 3]);
 }
