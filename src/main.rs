@@ -47,8 +47,9 @@ enum Command {
         /// Print the JSON body `GET /api/search` would return.
         #[arg(long)]
         json: bool,
-        /// The query: words must all match; "quoted text" is an exact phrase.
-        #[arg(required = true, value_name = "QUERY", num_args = 1.., allow_hyphen_values = true)]
+        /// The query: words must all match; "quoted text" is an exact phrase. Put `--` before a
+        /// query that starts with `-`.
+        #[arg(required = true, value_name = "QUERY", num_args = 1..)]
         query: Vec<String>,
     },
     /// Serve the JSON API; builds the index from corpus/ first if there is none.

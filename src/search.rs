@@ -166,6 +166,8 @@ impl Engine {
             });
         }
         let (index, fields) = open_index(dir)?;
+        // Load jieba's dictionary now rather than inside the first search.
+        crate::analysis::jieba();
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::OnCommitWithDelay)
@@ -215,7 +217,7 @@ impl Engine {
         Ok(SearchResponse {
             query: request.q.clone(),
             total,
-            took_ms: started.elapsed().as_secs_f64() * 1e3,
+            took_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
             hits,
         })
     }
