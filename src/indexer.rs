@@ -200,6 +200,9 @@ pub fn to_tantivy(document: &Document, fields: Fields) -> TantivyDocument {
         (fields.category, &document.category),
         (fields.region, &document.region),
         (fields.source, &document.source),
+        (fields.doc_type, &document.doc_type),
+        (fields.agency, &document.agency),
+        (fields.doc_number, &document.doc_number),
     ] {
         if let Some(value) = value {
             out.add_text(field, value);

@@ -26,6 +26,12 @@ pub struct Document {
     pub category: Option<String>,
     /// Province or city (a JSONL field, or a folder named after a province).
     pub region: Option<String>,
+    /// 文种 (a JSONL field `type`, or the ending of the title).
+    pub doc_type: Option<String>,
+    /// 发文机关 (a JSONL field `agency`).
+    pub agency: Option<String>,
+    /// 发文字号 (a JSONL field `doc_number`).
+    pub doc_number: Option<String>,
     /// Where the text was taken from (a JSONL field).
     pub source: Option<String>,
     /// The file the document was read from.
@@ -246,7 +252,6 @@ fn read_plain_file(
     let folders: Vec<&str> = id.split('/').collect();
     let folders = &folders[..folders.len().saturating_sub(1)];
     Ok(Document {
-        title,
         body,
         date: date_in_file_name(path),
         category: folders.first().map(|folder| folder.to_string()),
@@ -254,8 +259,12 @@ fn read_plain_file(
             .iter()
             .find(|folder| REGIONS.contains(folder))
             .map(|folder| folder.to_string()),
+        doc_type: crate::metadata::document_type(&title).map(str::to_string),
+        agency: None,
+        doc_number: None,
         source: None,
         path: path.display().to_string(),
+        title,
         id,
     })
 }
@@ -336,6 +345,12 @@ struct Record {
     region: Option<String>,
     #[serde(default)]
     source: Option<String>,
+    #[serde(default, rename = "type")]
+    doc_type: Option<String>,
+    #[serde(default)]
+    agency: Option<String>,
+    #[serde(default)]
+    doc_number: Option<String>,
 }
 
 fn read_json_lines(path: &Path, format: Format, sink: &mut impl FnMut(Item)) {
@@ -418,7 +433,12 @@ fn read_json_lines(path: &Path, format: Format, sink: &mut impl FnMut(Item)) {
             },
         };
         let non_empty = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
+        let doc_type = non_empty(record.doc_type)
+            .or_else(|| crate::metadata::document_type(&record.title).map(str::to_string));
         sink(Item::Document(Document {
+            doc_type,
+            agency: non_empty(record.agency),
+            doc_number: non_empty(record.doc_number),
             id: record.id,
             title: record.title,
             body: record.body,

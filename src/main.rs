@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use policy_search::indexer::{build_index, last_build, BuildReport};
-use policy_search::search::{Engine, SearchRequest, SearchResponse, DEFAULT_LIMIT};
+use policy_search::search::{
+    Engine, Filters, SearchRequest, SearchResponse, DEFAULT_LIMIT, DEFAULT_SIMILAR,
+};
 use policy_search::snippet::Snippet;
 use policy_search::{Error, Result};
 
@@ -18,6 +20,10 @@ use policy_search::{Error, Result};
 #[derive(Parser)]
 #[command(name = "policy-search", version, about, long_about)]
 struct Cli {
+    /// An extra jieba user dictionary (`word [freq [tag]]` a line); repeat for several. Give
+    /// the same ones to `index`, `search` and `serve`.
+    #[arg(long = "dict", value_name = "FILE", global = true)]
+    dictionaries: Vec<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -44,13 +50,54 @@ enum Command {
         /// Hits to skip.
         #[arg(long, default_value_t = 0)]
         offset: usize,
+        /// Only this category (e.g. 行政法规).
+        #[arg(long)]
+        category: Option<String>,
+        /// Only this region (e.g. 上海).
+        #[arg(long)]
+        region: Option<String>,
+        /// Only this 文种 (e.g. 条例).
+        #[arg(long = "type", value_name = "TYPE")]
+        doc_type: Option<String>,
+        /// Only this 发文机关.
+        #[arg(long)]
+        agency: Option<String>,
+        /// Only this year (e.g. 2021).
+        #[arg(long)]
+        year: Option<String>,
+        /// Only this date range (2021, 2020-01..2021-06, >=2019).
+        #[arg(long)]
+        date: Option<String>,
+        /// Order: relevance, date_desc or date_asc.
+        #[arg(long, default_value = "relevance")]
+        sort: String,
+        /// Print counts per category, region, type, agency and year.
+        #[arg(long)]
+        facets: bool,
+        /// Show every matching 条 of each hit.
+        #[arg(long)]
+        articles: bool,
         /// Print the JSON body `GET /api/search` would return.
         #[arg(long)]
         json: bool,
-        /// The query: words must all match; "quoted text" is an exact phrase. Put `--` before a
-        /// query that starts with `-`.
+        /// The query (see the README's query syntax). Put `--` before a query that starts
+        /// with `-`.
         #[arg(required = true, value_name = "QUERY", num_args = 1..)]
         query: Vec<String>,
+    },
+    /// List the documents most like one document.
+    Similar {
+        /// The index folder.
+        #[arg(long, value_name = "DIR", default_value = "index")]
+        index: PathBuf,
+        /// Documents to show (1 to 1000).
+        #[arg(long, default_value_t = DEFAULT_SIMILAR)]
+        limit: usize,
+        /// Print JSON, as `GET /api/documents/{id}/similar` returns it.
+        #[arg(long)]
+        json: bool,
+        /// The document's id.
+        id: String,
     },
     /// Serve the JSON API; builds the index from corpus/ first if there is none.
     Serve {
@@ -68,7 +115,9 @@ const DEFAULT_CORPUS: &str = "corpus";
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli.command) {
+    let result = policy_search::analysis::use_dictionaries(&cli.dictionaries)
+        .and_then(|()| run(cli.command));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
@@ -88,24 +137,65 @@ fn run(command: Command) -> Result<()> {
             index,
             limit,
             offset,
+            category,
+            region,
+            doc_type,
+            agency,
+            year,
+            date,
+            sort,
+            facets,
+            articles,
             json,
             query,
         } => {
             let engine = open_or_build(&index)?;
-            let request = SearchRequest {
-                q: query.join(" "),
-                limit,
-                offset,
+            let mut request = SearchRequest::new(query.join(" "));
+            request.limit = limit;
+            request.offset = offset;
+            request.filters = Filters {
+                category,
+                region,
+                doc_type,
+                agency,
+                year,
+                date,
             };
+            request.sort = sort.parse()?;
+            request.facets = facets;
+            request.articles = articles;
             let response = engine.search(&request)?;
             if json {
-                let text =
-                    serde_json::to_string(&response).map_err(|e| Error::Internal(e.to_string()))?;
-                println!("{text}");
+                print_out(&(to_json(&response)? + "\n"))
             } else {
-                print_hits(&response, offset);
+                print_hits(&response, offset)
             }
-            Ok(())
+        }
+        Command::Similar {
+            index,
+            limit,
+            json,
+            id,
+        } => {
+            let engine = open_or_build(&index)?;
+            let similar = engine.similar(&id, limit)?;
+            if json {
+                return print_out(&(to_json(&similar)? + "\n"));
+            }
+            let lines: Vec<String> = similar
+                .iter()
+                .enumerate()
+                .map(|(rank, d)| {
+                    format!(
+                        "{:>3}. {}  [{}]  {}\n",
+                        rank + 1,
+                        d.title,
+                        d.id,
+                        d.date.as_deref().unwrap_or("-")
+                    )
+                })
+                .collect();
+            print_out(&lines.concat())
         }
         Command::Serve { index, addr } => {
             let engine = Arc::new(open_or_build(&index)?);
@@ -186,19 +276,68 @@ fn summary(report: &BuildReport) -> String {
     line
 }
 
-fn print_hits(response: &SearchResponse, offset: usize) {
+fn to_json(value: &impl serde::Serialize) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// Write `text` to stdout; a closed pipe (`search … | head`) is not an error.
+fn print_out(text: &str) -> Result<()> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::io(Path::new("<stdout>"), error))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn print_hits(response: &SearchResponse, offset: usize) -> Result<()> {
+    use std::fmt::Write;
     let ansi = std::io::stdout().is_terminal();
-    println!(
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
         "{} results for {} ({:.1} ms)",
         response.total, response.query, response.took_ms
     );
     for (rank, hit) in response.hits.iter().enumerate() {
-        println!();
-        println!("{:>3}. {}", offset + rank + 1, hit.title);
-        println!("     {}  {}", hit.id, hit.date.as_deref().unwrap_or("-"));
-        println!(
+        let article = hit
+            .article
+            .as_deref()
+            .map(|a| format!("  {a}"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "\n{:>3}. {}", offset + rank + 1, hit.title);
+        let _ = writeln!(
+            out,
+            "     {}  {}{}",
+            hit.id,
+            hit.date.as_deref().unwrap_or("-"),
+            article
+        );
+        let _ = writeln!(
+            out,
             "     {}",
             Snippet::from_html(&hit.snippet).to_terminal(ansi)
         );
+        for article in hit.articles.iter().flatten() {
+            let _ = writeln!(
+                out,
+                "     {}: {}",
+                article.label,
+                Snippet::from_html(&article.snippet).to_terminal(ansi)
+            );
+        }
     }
+    if let Some(facets) = &response.facets {
+        out.push('\n');
+        for (facet, counts) in facets.iter().filter(|(_, counts)| !counts.is_empty()) {
+            let values: Vec<String> = counts
+                .iter()
+                .take(12)
+                .map(|c| format!("{} {}", c.value, c.count))
+                .collect();
+            let _ = writeln!(out, "{facet}: {}", values.join(" · "));
+        }
+    }
+    print_out(&out)
 }

@@ -14,7 +14,7 @@ use crate::analysis::{View, ViewTokenizer, CHARS_TOKENIZER, GRAMS_TOKENIZER, WOR
 use crate::error::{Error, Result};
 
 /// Bumped whenever the schema or the analysis changes in a way that needs a rebuild.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Handles to every field of the index.
 #[derive(Debug, Clone, Copy)]
@@ -45,6 +45,12 @@ pub struct Fields {
     pub category: Field,
     /// Province or city, raw.
     pub region: Field,
+    /// 文种 (document type, e.g. 条例), raw.
+    pub doc_type: Field,
+    /// 发文机关 (issuing body), raw.
+    pub agency: Field,
+    /// 发文字号 (document number), raw.
+    pub doc_number: Field,
     /// Where the text was taken from.
     pub source: Field,
     /// The file the document was read from.
@@ -67,7 +73,7 @@ pub fn build_schema() -> (Schema, Fields) {
     let chars = view_options(CHARS_TOKENIZER, IndexRecordOption::WithFreqs);
     let raw_fast = STRING | STORED | FAST;
     let fields = Fields {
-        id: builder.add_text_field("id", STRING | STORED),
+        id: builder.add_text_field("id", STRING | STORED | FAST),
         title: builder.add_text_field("title", STORED),
         body: builder.add_text_field("body", STORED),
         title_words: builder.add_text_field("title_words", words.clone()),
@@ -86,7 +92,10 @@ pub fn build_schema() -> (Schema, Fields) {
                 .set_precision(DateTimePrecision::Seconds),
         ),
         category: builder.add_text_field("category", raw_fast.clone()),
-        region: builder.add_text_field("region", raw_fast),
+        region: builder.add_text_field("region", raw_fast.clone()),
+        doc_type: builder.add_text_field("type", raw_fast.clone()),
+        agency: builder.add_text_field("agency", raw_fast.clone()),
+        doc_number: builder.add_text_field("doc_number", raw_fast),
         source: builder.add_text_field("source", STORED),
         path: builder.add_text_field("path", STORED),
     };

@@ -1,30 +1,41 @@
-//! Executing queries: from a parsed [`Query`] to Tantivy queries, ranked hits and snippets.
+//! Executing queries: from a parsed [`Node`] tree to Tantivy queries, ranked hits, snippets,
+//! facets and related documents.
 //!
 //! Each term becomes a *matcher* (which documents qualify) and *ranking* clauses (how they are
 //! ordered):
 //!
 //! * matcher, quoted term: the phrase occurs in the title or the body (gram/char views: exact);
-//! * matcher, unquoted term: the same, or the document has all the term's jieba words;
+//! * matcher, unquoted term: the term or one of its expansions (abbreviations, traditional /
+//!   simplified forms) occurs, or the document has all the term's jieba words;
 //! * ranking: BM25 over jieba words (title words boosted), plus a constant per term for an
 //!   exact-substring match in the title or the body, so substring matches rank above scattered
-//!   ones, plus a large constant when the whole query is a document's title.
+//!   ones, plus constants when the whole query occurs as a phrase or is a document's title.
 
+use std::collections::BTreeMap;
+use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, MoreLikeThisQuery, Occur,
+    PhraseQuery, Query, RangeQuery, TermQuery,
 };
-use tantivy::schema::{Field, IndexRecordOption, Term, Value};
-use tantivy::{Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument};
+use tantivy::schema::{Field, IndexRecordOption, OwnedValue, Term, Value};
+use tantivy::{
+    DateTime, DocAddress, Index, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument,
+};
 
 use crate::analysis::{gram, title_key, Normalized, Unit};
 use crate::error::{Error, Result};
-use crate::query::{parse, Query};
+use crate::expansion::expansions;
+use crate::facets::{FacetCollector, Facets};
+use crate::proximity::{ProximityQuery, TermPatterns};
+use crate::query::{parse, DateRange, MetaField, Node, Scope};
 use crate::schema::{open_index, Fields};
-use crate::snippet::{snippet, Pattern};
+use crate::snippet::{Pattern, Snippet};
+use crate::structure::articles;
 
 /// Ranking constants, chosen on `../shared/eval/known-items-*.tsv` and checked against the
 /// phrase sets (see the README's "Ranking" section).
@@ -32,11 +43,16 @@ mod ranking {
     /// Added once when the query, as a title key, equals the document's title key: the
     /// document whose title was typed ranks first.
     pub const EXACT_TITLE: f32 = 100_000.0;
+    /// Added when a query of several terms occurs, as typed, as one phrase.
+    pub const WHOLE_QUERY_PHRASE: f32 = 5_000.0;
     /// Added per term that occurs as a substring of the title.
     pub const TITLE_SUBSTRING: f32 = 2_000.0;
     /// Added per term that occurs as a substring of the body. Larger than any BM25 sum seen on
     /// the eval sets, so exact-substring matches rank above scattered-word matches.
     pub const BODY_SUBSTRING: f32 = 1_000.0;
+    /// An expansion (科创 for 科技创新, a traditional form) counts a little less than the
+    /// term as typed.
+    pub const EXPANSION_FACTOR: f32 = 0.9;
     /// Weight of BM25 on title words against body words.
     pub const TITLE_WORDS_BOOST: f32 = 5.0;
     /// Snippet weight of a whole query term against one of its words.
@@ -49,6 +65,63 @@ pub const MAX_LIMIT: usize = 1000;
 pub const MAX_OFFSET: usize = 100_000;
 /// Default number of hits.
 pub const DEFAULT_LIMIT: usize = 10;
+/// Default number of related documents.
+pub const DEFAULT_SIMILAR: usize = 10;
+
+/// How hits are ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    /// Best match first.
+    #[default]
+    Relevance,
+    /// Newest first; undated documents last.
+    DateDesc,
+    /// Oldest first; undated documents last.
+    DateAsc,
+}
+
+impl std::str::FromStr for Sort {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Sort> {
+        match text {
+            "relevance" => Ok(Sort::Relevance),
+            "date_desc" | "date" => Ok(Sort::DateDesc),
+            "date_asc" => Ok(Sort::DateAsc),
+            _ => Err(Error::InvalidParameter {
+                name: "sort",
+                message: format!(
+                    "`{text}` is not a sort order: use relevance, date_desc or date_asc"
+                ),
+            }),
+        }
+    }
+}
+
+/// Filters that narrow a search, beside those written in the query itself.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Filters {
+    /// Category, exactly.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Region, exactly.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// 文种, exactly.
+    #[serde(default, rename = "type")]
+    pub doc_type: Option<String>,
+    /// 发文机关, exactly.
+    #[serde(default)]
+    pub agency: Option<String>,
+    /// A year, `2021`.
+    #[serde(default)]
+    pub year: Option<String>,
+    /// A date range in the query language's form, `2020-01..2021-06` or `>=2019`.
+    #[serde(default)]
+    pub date: Option<String>,
+}
 
 /// A search to run.
 #[derive(Debug, Clone, Deserialize)]
@@ -61,19 +134,43 @@ pub struct SearchRequest {
     /// Hits to skip, 0..=[`MAX_OFFSET`].
     #[serde(default)]
     pub offset: usize,
+    /// Extra filters.
+    #[serde(default)]
+    pub filters: Filters,
+    /// Order of the hits.
+    #[serde(default)]
+    pub sort: Sort,
+    /// Count matching documents per category, region, type, agency and year.
+    #[serde(default)]
+    pub facets: bool,
+    /// Return every matching 条 of each hit, not only the best one.
+    #[serde(default)]
+    pub articles: bool,
+    /// Mark matches in snippets (`<mark>`); off gives plain escaped text.
+    #[serde(default = "default_true")]
+    pub highlight: bool,
 }
 
 fn default_limit() -> usize {
     DEFAULT_LIMIT
 }
 
+fn default_true() -> bool {
+    true
+}
+
 impl SearchRequest {
-    /// A request for the first [`DEFAULT_LIMIT`] hits of `q`.
+    /// A request for the first [`DEFAULT_LIMIT`] hits of `q`, by relevance.
     pub fn new(q: impl Into<String>) -> SearchRequest {
         SearchRequest {
             q: q.into(),
             limit: DEFAULT_LIMIT,
             offset: 0,
+            filters: Filters::default(),
+            sort: Sort::Relevance,
+            facets: false,
+            articles: false,
+            highlight: true,
         }
     }
 
@@ -92,6 +189,43 @@ impl SearchRequest {
         }
         Ok(())
     }
+
+    /// The query tree with the request's filters joined to it.
+    fn tree(&self) -> Result<Node> {
+        let mut nodes = vec![parse(&self.q)?];
+        let filters = &self.filters;
+        for (field, value) in [
+            (MetaField::Category, &filters.category),
+            (MetaField::Region, &filters.region),
+            (MetaField::Type, &filters.doc_type),
+            (MetaField::Agency, &filters.agency),
+        ] {
+            if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+                nodes.push(Node::Meta {
+                    field,
+                    value: value.to_string(),
+                });
+            }
+        }
+        for (name, value) in [("year", &filters.year), ("date", &filters.date)] {
+            if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+                let invalid = |message| Error::InvalidParameter { name, message };
+                if name == "year"
+                    && !(value.len() == 4 && value.bytes().all(|b| b.is_ascii_digit()))
+                {
+                    return Err(invalid(format!("`{value}` is not a year such as 2021")));
+                }
+                nodes.push(Node::Date(
+                    crate::query::parse_date_range(value).map_err(invalid)?,
+                ));
+            }
+        }
+        Ok(if nodes.len() == 1 {
+            nodes.remove(0)
+        } else {
+            Node::And(nodes)
+        })
+    }
 }
 
 /// The answer to a search; the exact JSON body of `GET /api/search`.
@@ -105,6 +239,9 @@ pub struct SearchResponse {
     pub took_ms: f64,
     /// The hits, best first.
     pub hits: Vec<Hit>,
+    /// Counts per facet value, when asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facets: Option<Facets>,
 }
 
 /// One search result.
@@ -114,7 +251,8 @@ pub struct Hit {
     pub id: String,
     /// Title.
     pub title: String,
-    /// Relevance score (higher is better; only comparable within one response).
+    /// Relevance score (higher is better; only comparable within one response; 0 when sorted
+    /// by date).
     pub score: f32,
     /// Date, `YYYY-MM-DD`.
     pub date: Option<String>,
@@ -122,7 +260,28 @@ pub struct Hit {
     pub category: Option<String>,
     /// Region.
     pub region: Option<String>,
+    /// 文种.
+    #[serde(rename = "type")]
+    pub doc_type: Option<String>,
+    /// 发文机关.
+    pub agency: Option<String>,
+    /// 发文字号.
+    pub doc_number: Option<String>,
+    /// The 条 the snippet comes from, e.g. `第十二条`.
+    pub article: Option<String>,
     /// Best passage, HTML-escaped, matches in `<mark>…</mark>`.
+    pub snippet: String,
+    /// Every matching 条 with its snippet, when asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub articles: Option<Vec<ArticleHit>>,
+}
+
+/// A matching 条 of a hit.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ArticleHit {
+    /// Its label, e.g. `第十二条`.
+    pub label: String,
+    /// Its best passage, matches marked.
     pub snippet: String,
 }
 
@@ -141,10 +300,30 @@ pub struct StoredDocument {
     pub category: Option<String>,
     /// Region.
     pub region: Option<String>,
+    /// 文种.
+    #[serde(rename = "type")]
+    pub doc_type: Option<String>,
+    /// 发文机关.
+    pub agency: Option<String>,
+    /// 发文字号.
+    pub doc_number: Option<String>,
     /// Where the text came from.
     pub source: Option<String>,
     /// The file it was read from.
     pub path: Option<String>,
+}
+
+/// A related document.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Similar {
+    /// Document id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Similarity score.
+    pub score: f32,
+    /// Date, `YYYY-MM-DD`.
+    pub date: Option<String>,
 }
 
 /// An open index, ready to search. Cheap to share between threads (`Arc<Engine>`); the reader
@@ -166,8 +345,9 @@ impl Engine {
             });
         }
         let (index, fields) = open_index(dir)?;
-        // Load jieba's dictionary now rather than inside the first search.
+        // Load jieba's dictionary and the character tables now rather than in the first search.
         crate::analysis::jieba();
+        expansions("太湖");
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::OnCommitWithDelay)
@@ -195,23 +375,40 @@ impl Engine {
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse> {
         let started = Instant::now();
         request.validate()?;
-        let query = parse(&request.q)?;
-        let plan = self.plan(&query);
+        let tree = request.tree()?;
+        let plan = Planner::new(&self.fields).plan(&tree);
         let searcher = self.reader.searcher();
-        let collector = (
-            TopDocs::with_limit(request.limit)
-                .and_offset(request.offset)
-                .order_by_score(),
-            Count,
-        );
-        let (top, total) = searcher
-            .search(plan.query.as_ref(), &collector)
+        let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
+        let facets = request.facets.then(FacetCollector::new);
+        let (scored, total, facets): (Vec<(f32, DocAddress)>, usize, Option<Facets>) =
+            match request.sort {
+                Sort::Relevance => {
+                    searcher.search(plan.query.as_ref(), &(top.order_by_score(), Count, facets))
+                }
+                Sort::DateDesc | Sort::DateAsc => {
+                    let order = if request.sort == Sort::DateDesc {
+                        Order::Desc
+                    } else {
+                        Order::Asc
+                    };
+                    let by_date = top.order_by_fast_field::<DateTime>("date", order);
+                    searcher
+                        .search(plan.query.as_ref(), &(by_date, Count, facets))
+                        .map(|(hits, total, facets)| {
+                            (
+                                hits.into_iter().map(|(_, a)| (0.0, a)).collect(),
+                                total,
+                                facets,
+                            )
+                        })
+                }
+            }
             .map_err(|e| self.error(e))?;
-        let hits = top
+        let hits = scored
             .into_iter()
             .map(|(score, address)| {
                 let document: TantivyDocument = searcher.doc(address).map_err(|e| self.error(e))?;
-                Ok(self.hit(&document, score, &plan.highlights))
+                Ok(self.hit(&document, score, &plan.highlights, request))
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(SearchResponse {
@@ -219,30 +416,44 @@ impl Engine {
             total,
             took_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
             hits,
+            facets,
         })
     }
 
-    /// The ids of every document matching `q`, in no particular order (for exhaustive checks).
+    /// The ids of every document matching `q`, in no particular order (for exhaustive checks
+    /// and benchmarks: no stored text is read).
     pub fn matching_ids(&self, q: &str) -> Result<Vec<String>> {
-        let query = parse(q)?;
-        let plan = self.plan(&query);
+        let plan = Planner::new(&self.fields).plan(&parse(q)?);
         let searcher = self.reader.searcher();
         let addresses = searcher
             .search(plan.query.as_ref(), &tantivy::collector::DocSetCollector)
             .map_err(|e| self.error(e))?;
-        addresses
-            .into_iter()
-            .map(|address| {
-                let document: TantivyDocument = searcher.doc(address).map_err(|e| self.error(e))?;
-                Ok(text_value(&document, self.fields.id).unwrap_or_default())
-            })
-            .collect()
+        let mut ids = Vec::with_capacity(addresses.len());
+        let mut columns = BTreeMap::new();
+        for address in addresses {
+            if let std::collections::btree_map::Entry::Vacant(entry) =
+                columns.entry(address.segment_ord)
+            {
+                let reader = searcher.segment_reader(address.segment_ord);
+                entry.insert(reader.fast_fields().str("id").map_err(|e| self.error(e))?);
+            }
+            let mut id = String::new();
+            if let Some(Some(column)) = columns.get(&address.segment_ord) {
+                if let Some(ord) = column.term_ords(address.doc_id).next() {
+                    column
+                        .ord_to_str(ord, &mut id)
+                        .map_err(|e| Error::Internal(e.to_string()))?;
+                }
+            }
+            ids.push(id);
+        }
+        Ok(ids)
     }
 
     /// The stored document with `id`.
     pub fn document(&self, id: &str) -> Result<StoredDocument> {
         let searcher = self.reader.searcher();
-        let document = self
+        let (_, document) = self
             .find(&searcher, id)?
             .ok_or_else(|| Error::DocumentNotFound { id: id.to_string() })?;
         let fields = &self.fields;
@@ -253,12 +464,72 @@ impl Engine {
             date: date_value(&document, fields.date),
             category: text_value(&document, fields.category),
             region: text_value(&document, fields.region),
+            doc_type: text_value(&document, fields.doc_type),
+            agency: text_value(&document, fields.agency),
+            doc_number: text_value(&document, fields.doc_number),
             source: text_value(&document, fields.source),
             path: text_value(&document, fields.path),
         })
     }
 
-    fn find(&self, searcher: &Searcher, id: &str) -> Result<Option<TantivyDocument>> {
+    /// Documents most like the one with `id` (more-like-this over its jieba words).
+    pub fn similar(&self, id: &str, limit: usize) -> Result<Vec<Similar>> {
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(Error::InvalidParameter {
+                name: "limit",
+                message: format!("{limit} is out of range: use 1 to {MAX_LIMIT}"),
+            });
+        }
+        let searcher = self.reader.searcher();
+        let (_, document) = self
+            .find(&searcher, id)?
+            .ok_or_else(|| Error::DocumentNotFound { id: id.to_string() })?;
+        let fields = &self.fields;
+        let text = |field| {
+            vec![OwnedValue::Str(
+                text_value(&document, field).unwrap_or_default(),
+            )]
+        };
+        let query = MoreLikeThisQuery::builder()
+            .with_min_doc_frequency(2)
+            .with_max_doc_frequency((searcher.num_docs() / 5).max(2))
+            .with_min_term_frequency(2)
+            .with_max_query_terms(40)
+            .with_min_word_length(2)
+            .with_document_fields(vec![
+                (fields.title_words, text(fields.title)),
+                (fields.body_words, text(fields.body)),
+            ]);
+        let without_itself = BooleanQuery::new(vec![
+            (Occur::Must, Box::new(query) as Box<dyn Query>),
+            (
+                Occur::MustNot,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(fields.id, id),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+        ]);
+        let top = searcher
+            .search(
+                &without_itself,
+                &TopDocs::with_limit(limit).order_by_score(),
+            )
+            .map_err(|e| self.error(e))?;
+        top.into_iter()
+            .map(|(score, address)| {
+                let document: TantivyDocument = searcher.doc(address).map_err(|e| self.error(e))?;
+                Ok(Similar {
+                    id: text_value(&document, fields.id).unwrap_or_default(),
+                    title: text_value(&document, fields.title).unwrap_or_default(),
+                    score,
+                    date: date_value(&document, fields.date),
+                })
+            })
+            .collect()
+    }
+
+    fn find(&self, searcher: &Searcher, id: &str) -> Result<Option<(DocAddress, TantivyDocument)>> {
         let query = TermQuery::new(
             Term::from_field_text(self.fields.id, id),
             IndexRecordOption::Basic,
@@ -267,7 +538,12 @@ impl Engine {
             .search(&query, &TopDocs::with_limit(1).order_by_score())
             .map_err(|e| self.error(e))?;
         top.first()
-            .map(|(_, address)| searcher.doc(*address).map_err(|e| self.error(e)))
+            .map(|(_, address)| {
+                searcher
+                    .doc(*address)
+                    .map(|d| (*address, d))
+                    .map_err(|e| self.error(e))
+            })
             .transpose()
     }
 
@@ -275,9 +551,42 @@ impl Engine {
         Error::index(&self.dir, source)
     }
 
-    fn hit(&self, document: &TantivyDocument, score: f32, highlights: &[Pattern]) -> Hit {
+    fn hit(
+        &self,
+        document: &TantivyDocument,
+        score: f32,
+        highlights: &[Pattern],
+        request: &SearchRequest,
+    ) -> Hit {
         let fields = &self.fields;
         let body = text_value(document, fields.body).unwrap_or_default();
+        let render = |snippet: &Snippet| {
+            if request.highlight {
+                snippet.to_html()
+            } else {
+                snippet.to_plain_html()
+            }
+        };
+        let best = crate::snippet::snippet(&body, highlights);
+        let structure = articles(&body);
+        let article_of = |offset: usize| {
+            structure
+                .iter()
+                .find(|article| article.range.contains(&offset))
+                .map(|article| article.label.clone())
+        };
+        let matching_articles = request.articles.then(|| {
+            structure
+                .iter()
+                .filter_map(|article| {
+                    let snippet = crate::snippet::snippet(&body[article.range.clone()], highlights);
+                    snippet.has_match().then(|| ArticleHit {
+                        label: article.label.clone(),
+                        snippet: render(&snippet),
+                    })
+                })
+                .collect()
+        });
         Hit {
             id: text_value(document, fields.id).unwrap_or_default(),
             title: text_value(document, fields.title).unwrap_or_default(),
@@ -285,20 +594,191 @@ impl Engine {
             date: date_value(document, fields.date),
             category: text_value(document, fields.category),
             region: text_value(document, fields.region),
-            snippet: snippet(&body, highlights).to_html(),
+            doc_type: text_value(document, fields.doc_type),
+            agency: text_value(document, fields.agency),
+            doc_number: text_value(document, fields.doc_number),
+            article: best.first_match().and_then(article_of),
+            snippet: render(&best),
+            articles: matching_articles,
+        }
+    }
+}
+
+/// A query ready to run, with what to highlight in its hits.
+struct Plan {
+    query: Box<dyn Query>,
+    highlights: Vec<Pattern>,
+}
+
+/// Builds a [`Plan`] from a query tree.
+struct Planner<'a> {
+    fields: &'a Fields,
+    highlights: Vec<Pattern>,
+    ranking_words: Vec<String>,
+}
+
+impl<'a> Planner<'a> {
+    fn new(fields: &'a Fields) -> Planner<'a> {
+        Planner {
+            fields,
+            highlights: Vec::new(),
+            ranking_words: Vec::new(),
         }
     }
 
-    /// Translate a parsed query into the Tantivy query and the patterns to highlight.
-    fn plan(&self, query: &Query) -> Plan {
-        let fields = &self.fields;
-        let mut clauses: Vec<(Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
-        let mut highlights = Vec::new();
-        let mut ranking_words: Vec<String> = Vec::new();
-        for term in &query.terms {
-            let normalized = Normalized::new(&term.text);
+    fn plan(mut self, tree: &Node) -> Plan {
+        let matcher = self.node(tree);
+        let fields = self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, matcher)];
+        for word in &self.ranking_words {
+            clauses.push((Occur::Should, word_query(word, fields)));
+        }
+        let terms = tree.positive_terms();
+        if !terms.is_empty() {
+            let whole: String = terms.iter().map(|(text, _)| *text).collect();
+            clauses.push((
+                Occur::Should,
+                Box::new(ConstScoreQuery::new(
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(fields.title_key, &title_key(&whole)),
+                        IndexRecordOption::Basic,
+                    )),
+                    ranking::EXACT_TITLE,
+                )),
+            ));
+        }
+        if terms.len() > 1 {
+            let joined: Vec<&str> = terms.iter().map(|(text, _)| *text).collect();
+            let normalized = Normalized::new(&joined.join(" "));
+            let units = normalized.units();
+            clauses.push((
+                Occur::Should,
+                Box::new(ConstScoreQuery::new(
+                    substring_in_document(&units, fields),
+                    ranking::WHOLE_QUERY_PHRASE,
+                )),
+            ));
+        }
+        Plan {
+            query: Box::new(BooleanQuery::new(clauses)),
+            highlights: self.highlights,
+        }
+    }
+
+    fn node(&mut self, node: &Node) -> Box<dyn Query> {
+        match node {
+            Node::Term {
+                text,
+                quoted,
+                scope,
+            } => self.term(text, *quoted, *scope),
+            Node::Meta { field, value } => {
+                let field = match field {
+                    MetaField::Type => self.fields.doc_type,
+                    MetaField::Region => self.fields.region,
+                    MetaField::Category => self.fields.category,
+                    MetaField::Agency => self.fields.agency,
+                    MetaField::DocNumber => self.fields.doc_number,
+                };
+                filter(Box::new(TermQuery::new(
+                    Term::from_field_text(field, value),
+                    IndexRecordOption::Basic,
+                )))
+            }
+            Node::Date(range) => filter(date_query(self.fields.date, range)),
+            Node::And(children) => {
+                let clauses = children
+                    .iter()
+                    .map(|child| match child {
+                        Node::Not(inner) => (Occur::MustNot, self.excluded(inner)),
+                        child => (Occur::Must, self.node(child)),
+                    })
+                    .collect();
+                Box::new(BooleanQuery::new(clauses))
+            }
+            Node::Or(children) => Box::new(BooleanQuery::new(
+                children
+                    .iter()
+                    .map(|child| (Occur::Should, self.node(child)))
+                    .collect(),
+            )),
+            Node::Not(inner) => {
+                let excluded = self.excluded(inner);
+                Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, Box::new(AllQuery)),
+                    (Occur::MustNot, excluded),
+                ]))
+            }
+            Node::Near { within, .. } => {
+                let mut operands = Vec::new();
+                flatten_near(node, &mut operands);
+                let candidates = operands
+                    .iter()
+                    .map(|(text, quoted)| (Occur::Must, self.term(text, *quoted, Scope::Any)))
+                    .collect();
+                let patterns = operands
+                    .iter()
+                    .map(|(text, quoted)| TermPatterns::new(&self.alternatives(text, *quoted)))
+                    .collect();
+                Box::new(ProximityQuery::new(
+                    Box::new(BooleanQuery::new(candidates)),
+                    patterns,
+                    *within,
+                    *self.fields,
+                ))
+            }
+        }
+    }
+
+    /// The documents a negated node excludes (no ranking, no highlights).
+    fn excluded(&mut self, node: &Node) -> Box<dyn Query> {
+        let mut planner = Planner::new(self.fields);
+        planner.node(node)
+    }
+
+    /// The forms of a term that count as matching it.
+    fn alternatives(&self, text: &str, quoted: bool) -> Vec<String> {
+        if quoted {
+            vec![text.to_string()]
+        } else {
+            expansions(text)
+        }
+    }
+
+    fn term(&mut self, text: &str, quoted: bool, scope: Scope) -> Box<dyn Query> {
+        let fields = self.fields;
+        let mut matcher: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (index, alternative) in self.alternatives(text, quoted).iter().enumerate() {
+            let normalized = Normalized::new(alternative);
             let units = normalized.units();
             if units.is_empty() {
+                continue;
+            }
+            let factor = if index == 0 {
+                1.0
+            } else {
+                ranking::EXPANSION_FACTOR
+            };
+            if scope != Scope::Body {
+                let title = substring_query(&units, fields.title_grams, fields.title_chars);
+                matcher.push((
+                    Occur::Should,
+                    Box::new(ConstScoreQuery::new(
+                        title,
+                        ranking::TITLE_SUBSTRING * factor,
+                    )),
+                ));
+            }
+            if scope != Scope::Title {
+                let body = substring_query(&units, fields.body_grams, fields.body_chars);
+                matcher.push((
+                    Occur::Should,
+                    Box::new(ConstScoreQuery::new(body, ranking::BODY_SUBSTRING * factor)),
+                ));
+            }
+            self.highlights
+                .extend(Pattern::new(alternative, ranking::PHRASE_HIGHLIGHT));
+            if quoted || index > 0 {
                 continue;
             }
             let words: Vec<String> = normalized
@@ -306,79 +786,75 @@ impl Engine {
                 .into_iter()
                 .map(|(word, _)| word.to_string())
                 .collect();
-            let mut matcher: Vec<(Occur, Box<dyn tantivy::query::Query>)> = vec![
-                (
-                    Occur::Should,
-                    Box::new(ConstScoreQuery::new(
-                        substring_query(&units, fields.title_grams, fields.title_chars),
-                        ranking::TITLE_SUBSTRING,
-                    )),
-                ),
-                (
-                    Occur::Should,
-                    Box::new(ConstScoreQuery::new(
-                        substring_query(&units, fields.body_grams, fields.body_chars),
-                        ranking::BODY_SUBSTRING,
-                    )),
-                ),
-            ];
-            if !term.quoted && !words.is_empty() {
+            if !words.is_empty() && scope == Scope::Any {
                 matcher.push((
                     Occur::Should,
                     Box::new(ConstScoreQuery::new(all_words_query(&words, fields), 0.0)),
                 ));
             }
-            clauses.push((Occur::Must, Box::new(BooleanQuery::new(matcher))));
-            highlights.extend(Pattern::new(&term.text, ranking::PHRASE_HIGHLIGHT));
-            if !term.quoted {
-                highlights.extend(words.iter().filter_map(|word| Pattern::new(word, 1.0)));
-            }
+            self.highlights
+                .extend(words.iter().filter_map(|word| Pattern::new(word, 1.0)));
             for word in words {
-                if !ranking_words.contains(&word) {
-                    ranking_words.push(word);
+                if !self.ranking_words.contains(&word) {
+                    self.ranking_words.push(word);
                 }
             }
         }
-        if clauses.is_empty() {
-            return Plan {
-                query: Box::new(EmptyQuery),
-                highlights,
-            };
+        if matcher.is_empty() {
+            return Box::new(EmptyQuery);
         }
-        for word in &ranking_words {
-            clauses.push((Occur::Should, word_query(word, fields)));
-        }
-        let whole: String = query.terms.iter().map(|term| term.text.as_str()).collect();
-        clauses.push((
-            Occur::Should,
-            Box::new(ConstScoreQuery::new(
-                Box::new(TermQuery::new(
-                    Term::from_field_text(fields.title_key, &title_key(&whole)),
-                    IndexRecordOption::Basic,
-                )),
-                ranking::EXACT_TITLE,
-            )),
-        ));
-        Plan {
-            query: Box::new(BooleanQuery::new(clauses)),
-            highlights,
-        }
+        Box::new(BooleanQuery::new(matcher))
     }
 }
 
-/// A query ready to run, with what to highlight in its hits.
-struct Plan {
-    query: Box<dyn tantivy::query::Query>,
-    highlights: Vec<Pattern>,
+/// The terms joined by `/s` or `/p`, left to right.
+fn flatten_near<'n>(node: &'n Node, out: &mut Vec<(&'n str, bool)>) {
+    match node {
+        Node::Near { left, right, .. } => {
+            flatten_near(left, out);
+            flatten_near(right, out);
+        }
+        Node::Term { text, quoted, .. } => out.push((text, *quoted)),
+        _ => {}
+    }
+}
+
+/// A filter: matches without adding to the score.
+fn filter(query: Box<dyn Query>) -> Box<dyn Query> {
+    Box::new(ConstScoreQuery::new(query, 0.0))
+}
+
+fn date_query(field: Field, range: &DateRange) -> Box<dyn Query> {
+    let term = |date: time::Date| {
+        let seconds = date.midnight().assume_utc().unix_timestamp();
+        Term::from_field_date(field, DateTime::from_timestamp_secs(seconds))
+    };
+    let lower = range
+        .from
+        .map_or(Bound::Unbounded, |d| Bound::Included(term(d)));
+    let upper = range
+        .to
+        .map_or(Bound::Unbounded, |d| Bound::Excluded(term(d)));
+    Box::new(RangeQuery::new(lower, upper))
+}
+
+/// Documents whose title or body contains `units` consecutively.
+fn substring_in_document(units: &[Unit<'_>], fields: &Fields) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(vec![
+        (
+            Occur::Should,
+            substring_query(units, fields.title_grams, fields.title_chars),
+        ),
+        (
+            Occur::Should,
+            substring_query(units, fields.body_grams, fields.body_chars),
+        ),
+    ]))
 }
 
 /// Documents whose `grams`/`chars` views contain `units` consecutively: exactly the documents
 /// that contain the text as a phrase, per the eval README's definition.
-fn substring_query(
-    units: &[Unit<'_>],
-    grams: Field,
-    chars: Field,
-) -> Box<dyn tantivy::query::Query> {
+fn substring_query(units: &[Unit<'_>], grams: Field, chars: Field) -> Box<dyn Query> {
     match units {
         [] => Box::new(EmptyQuery),
         [unit] => Box::new(TermQuery::new(
@@ -411,7 +887,7 @@ fn substring_query(
 }
 
 /// BM25 of `word` in the title (boosted) or the body.
-fn word_query(word: &str, fields: &Fields) -> Box<dyn tantivy::query::Query> {
+fn word_query(word: &str, fields: &Fields) -> Box<dyn Query> {
     let term = |field| {
         Box::new(TermQuery::new(
             Term::from_field_text(field, word),
@@ -431,7 +907,7 @@ fn word_query(word: &str, fields: &Fields) -> Box<dyn tantivy::query::Query> {
 }
 
 /// Documents that have every one of `words`, each in the title or the body.
-fn all_words_query(words: &[String], fields: &Fields) -> Box<dyn tantivy::query::Query> {
+fn all_words_query(words: &[String], fields: &Fields) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(
         words
             .iter()
@@ -440,7 +916,8 @@ fn all_words_query(words: &[String], fields: &Fields) -> Box<dyn tantivy::query:
     ))
 }
 
-fn text_value(document: &TantivyDocument, field: Field) -> Option<String> {
+/// The first text value of `field`.
+pub(crate) fn text_value(document: &TantivyDocument, field: Field) -> Option<String> {
     document
         .get_first(field)
         .and_then(|value| value.as_str())

@@ -1,8 +1,9 @@
 //! The JSON API over HTTP (warp). The engine knows nothing of HTTP; this module translates
 //! requests into [`SearchRequest`]s and [`Error`]s into status codes and JSON error bodies.
 //!
-//! Routes: `GET /api/search?q=…&limit=10&offset=0`, `GET /api/documents/{id}` (id
-//! percent-encoded), `GET /healthz`. Errors: `{"error":{"code":"…","message":"…"}}`.
+//! Routes: `GET /api/search?q=…` (see the README for every parameter), `GET
+//! /api/documents/{id}` (id percent-encoded), `GET /api/documents/{id}/similar`, `GET /healthz`.
+//! Errors: `{"error":{"code":"…","message":"…"}}`.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -15,7 +16,7 @@ use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
 use crate::error::Error;
-use crate::search::{Engine, SearchRequest, DEFAULT_LIMIT};
+use crate::search::{Engine, Filters, SearchRequest, DEFAULT_LIMIT, DEFAULT_SIMILAR};
 
 #[derive(Serialize)]
 struct ErrorBody<'a> {
@@ -79,16 +80,68 @@ fn parse_number(
     }
 }
 
+fn parse_flag(
+    params: &HashMap<String, String>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool, Error> {
+    match params.get(name).map(|v| v.trim()) {
+        None => Ok(default),
+        Some("true" | "1" | "on" | "") => Ok(true),
+        Some("false" | "0" | "off") => Ok(false),
+        Some(text) => Err(Error::InvalidParameter {
+            name,
+            message: format!("`{text}` is not true or false"),
+        }),
+    }
+}
+
+/// The search request a query string describes.
 fn search_request(params: &HashMap<String, String>) -> Result<SearchRequest, Error> {
+    const KNOWN: &[&str] = &[
+        "q",
+        "limit",
+        "offset",
+        "category",
+        "region",
+        "type",
+        "agency",
+        "year",
+        "date",
+        "sort",
+        "facets",
+        "articles",
+        "highlight",
+    ];
+    if let Some(unknown) = params.keys().find(|key| !KNOWN.contains(&key.as_str())) {
+        return Err(Error::InvalidParameter {
+            name: "query string",
+            message: format!("unknown parameter `{unknown}`: use {}", KNOWN.join(", ")),
+        });
+    }
     let q = params.get("q").ok_or_else(|| Error::InvalidParameter {
         name: "q",
         message: "missing: add ?q=your+query".to_string(),
     })?;
-    Ok(SearchRequest {
-        q: q.clone(),
-        limit: parse_number(params, "limit", DEFAULT_LIMIT)?,
-        offset: parse_number(params, "offset", 0)?,
-    })
+    let text = |name: &str| params.get(name).cloned();
+    let mut request = SearchRequest::new(q.clone());
+    request.limit = parse_number(params, "limit", DEFAULT_LIMIT)?;
+    request.offset = parse_number(params, "offset", 0)?;
+    request.filters = Filters {
+        category: text("category"),
+        region: text("region"),
+        doc_type: text("type"),
+        agency: text("agency"),
+        year: text("year"),
+        date: text("date"),
+    };
+    if let Some(sort) = params.get("sort") {
+        request.sort = sort.parse()?;
+    }
+    request.facets = parse_flag(params, "facets", false)?;
+    request.articles = parse_flag(params, "articles", false)?;
+    request.highlight = parse_flag(params, "highlight", true)?;
+    Ok(request)
 }
 
 /// All routes of the API, for `engine`.
@@ -113,11 +166,23 @@ pub fn routes(
         .and(warp::path::tail())
         .and(warp::get())
         .and(with_engine.clone())
-        .then(|tail: warp::path::Tail, engine: Arc<Engine>| async move {
-            let id = percent_encoding::percent_decode_str(tail.as_str())
-                .decode_utf8_lossy()
-                .into_owned();
-            blocking(move || engine.document(&id)).await
+        .and(warp::query::<HashMap<String, String>>())
+        .then(|tail: warp::path::Tail, engine: Arc<Engine>, params: HashMap<String, String>| async move {
+            let decode = |raw: &str| percent_encoding::percent_decode_str(raw).decode_utf8_lossy().into_owned();
+            // Ids are percent-encoded (`/` as %2F), so a literal `/similar` ends the id.
+            match tail.as_str().strip_suffix("/similar") {
+                Some(raw) => {
+                    let id = decode(raw);
+                    match parse_number(&params, "limit", DEFAULT_SIMILAR) {
+                        Ok(limit) => blocking(move || engine.similar(&id, limit)).await,
+                        Err(error) => reply_result::<()>(Err(error)),
+                    }
+                }
+                None => {
+                    let id = decode(tail.as_str());
+                    blocking(move || engine.document(&id)).await
+                }
+            }
         });
     let health = warp::path!("healthz")
         .and(warp::get())

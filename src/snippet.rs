@@ -40,6 +40,8 @@ impl Pattern {
 pub struct Snippet {
     /// `(text, highlighted)` pieces in order; whitespace runs are folded to one space.
     pub pieces: Vec<(String, bool)>,
+    /// Byte offset in the original text of the first marked match.
+    first_match: Option<usize>,
 }
 
 impl Snippet {
@@ -58,6 +60,25 @@ impl Snippet {
         html
     }
 
+    /// HTML without marks: everything escaped.
+    pub fn to_plain_html(&self) -> String {
+        let mut html = String::new();
+        for (text, _) in &self.pieces {
+            escape_html_into(text, &mut html);
+        }
+        html
+    }
+
+    /// Whether any match is marked.
+    pub fn has_match(&self) -> bool {
+        self.pieces.iter().any(|(_, highlighted)| *highlighted)
+    }
+
+    /// Byte offset in the original text of the first marked match.
+    pub fn first_match(&self) -> Option<usize> {
+        self.first_match
+    }
+
     /// Read back a snippet rendered by [`Snippet::to_html`].
     pub fn from_html(html: &str) -> Snippet {
         let mut pieces = Vec::new();
@@ -73,7 +94,10 @@ impl Snippet {
                 pieces.push((unescape_html(rest), false));
             }
         }
-        Snippet { pieces }
+        Snippet {
+            pieces,
+            first_match: None,
+        }
     }
 
     /// Terminal text: highlighted pieces in bold when `ansi`, else in 【】 brackets.
@@ -253,7 +277,10 @@ fn render(text: &str, start: usize, end: usize, marks: &[std::ops::Range<usize>]
     if let Some((first, _)) = pieces.first_mut() {
         *first = first.trim_start().to_string();
     }
-    Snippet { pieces }
+    Snippet {
+        pieces,
+        first_match: marks.first().map(|range| range.start),
+    }
 }
 
 fn fold_whitespace(text: &str) -> String {
