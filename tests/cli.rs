@@ -167,3 +167,91 @@ fn a_failed_reindex_leaves_the_last_index_searchable() {
     let response: SearchResponse = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(response.total, 2);
 }
+
+#[test]
+fn metadata_from_jsonl_is_filterable_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("corpus")).unwrap();
+    let lines = [
+        r#"{"id":"n/1","title":"国务院关于加强太湖流域综合治理的通知","body":"各省人民政府：为加强太湖流域水环境综合治理……","date":"2021-06-08","agency":"国务院","doc_number":"国发〔2021〕7号","category":"通知"}"#,
+        r#"{"id":"n/2","title":"江苏省人民政府办公厅关于太湖治理的意见","body":"太湖流域水环境综合治理的意见……","date":"2020-03-01","agency":"江苏省人民政府办公厅","doc_number":"苏政办发〔2020〕12号"}"#,
+    ];
+    std::fs::write(dir.path().join("corpus/notices.jsonl"), lines.join("\n")).unwrap();
+    assert!(policy_search(&["index"], dir.path()).status.success());
+    let output = policy_search(
+        &["search", "--json", "--facets", "太湖 agency:国务院"],
+        dir.path(),
+    );
+    let response: SearchResponse = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(
+        response
+            .hits
+            .iter()
+            .map(|h| h.id.as_str())
+            .collect::<Vec<_>>(),
+        ["n/1"]
+    );
+    assert_eq!(
+        response.hits[0].doc_number.as_deref(),
+        Some("国发〔2021〕7号")
+    );
+    assert_eq!(response.hits[0].doc_type.as_deref(), Some("通知"));
+    let output = policy_search(&["search", "--json", "--facets", "太湖"], dir.path());
+    let response: SearchResponse = serde_json::from_slice(&output.stdout).expect("JSON");
+    let agencies: Vec<&str> = response.facets.as_ref().unwrap()["agency"]
+        .iter()
+        .map(|c| c.value.as_str())
+        .collect();
+    assert_eq!(agencies, ["国务院", "江苏省人民政府办公厅"]);
+    let types: Vec<&str> = response.facets.as_ref().unwrap()["type"]
+        .iter()
+        .map(|c| c.value.as_str())
+        .collect();
+    assert_eq!(types, ["意见", "通知"]);
+    let output = policy_search(
+        &["search", "--json", "太湖 doc_number:苏政办发〔2020〕12号"],
+        dir.path(),
+    );
+    let response: SearchResponse = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(
+        response
+            .hits
+            .iter()
+            .map(|h| h.id.as_str())
+            .collect::<Vec<_>>(),
+        ["n/2"]
+    );
+}
+
+#[test]
+fn dict_files_are_checked_and_used_by_index_and_search() {
+    let dir = temp_corpus();
+    std::fs::write(dir.path().join("extra.dict"), "湾科创带 10000 n\n").unwrap();
+    std::fs::write(dir.path().join("bad.dict"), "太湖 notanumber n\n").unwrap();
+    let output = policy_search(&["--dict", "bad.dict", "index"], dir.path());
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("bad.dict"),
+        "{}",
+        text(&output.stderr)
+    );
+    let output = policy_search(&["--dict", "missing.dict", "index"], dir.path());
+    assert!(
+        text(&output.stderr).contains("missing.dict"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(
+        policy_search(&["--dict", "extra.dict", "index"], dir.path())
+            .status
+            .success()
+    );
+    // Index and search both run with the extra dictionary (its effect on words is checked in
+    // tests/dictionary.rs).
+    let output = policy_search(
+        &["--dict", "extra.dict", "search", "--json", "湾科创带"],
+        dir.path(),
+    );
+    let response: SearchResponse = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(response.hits[0].id, "环太湖科技创新圈.txt");
+}

@@ -26,3 +26,22 @@ fn known_large_titles_rank_first() {
     println!("known-items-large: P@1 {p_at_1:.3}, MRR@10 {mrr:.3}; misses: {misses:#?}");
     assert!(p_at_1 >= 0.99, "P@1 {p_at_1:.3} below 0.99: {misses:#?}");
 }
+
+#[test]
+fn unquoted_recall_covers_quoted_recall_on_the_large_set() {
+    let engine = large_engine();
+    for case in phrase_cases("phrases-large.tsv") {
+        let mut request = policy_search::SearchRequest::new(case.phrase.clone());
+        request.limit = 1000;
+        let response = engine.search(&request).unwrap();
+        assert!(response.total <= 1000, "{}: raise the limit", case.phrase);
+        let unquoted: std::collections::BTreeSet<String> =
+            response.hits.into_iter().map(|hit| hit.id).collect();
+        assert!(
+            unquoted.is_superset(&case.ids),
+            "{}: unquoted lost {:?}",
+            case.phrase,
+            case.ids.difference(&unquoted)
+        );
+    }
+}
