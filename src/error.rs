@@ -77,6 +77,12 @@ pub enum Error {
         /// The operating system's error.
         source: std::io::Error,
     },
+    /// `index --strict` skipped some input.
+    #[error("{skipped} files or lines were skipped (listed above) and --strict was given")]
+    Strict {
+        /// How many.
+        skipped: usize,
+    },
     /// A bug or an unexpected failure inside the engine.
     #[error("internal error: {0}")]
     Internal(String),
@@ -117,6 +123,7 @@ impl Error {
             Error::IncompatibleIndex { .. } => "incompatible_index",
             Error::Index { .. } => "index_error",
             Error::Io { .. } => "io_error",
+            Error::Strict { .. } => "skipped_input",
             Error::Internal(_) => "internal",
         }
     }
@@ -128,6 +135,7 @@ impl Error {
             | Error::InvalidParameter { .. }
             | Error::CorpusNotFound { .. }
             | Error::DocumentNotFound { .. } => 2,
+            Error::Strict { .. } => 3,
             _ => 1,
         }
     }

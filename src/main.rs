@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use policy_search::indexer::{build_index, last_build, BuildReport};
+use policy_search::indexer::{last_build, update_index, BuildReport, IndexOptions, Progress};
 use policy_search::search::{
     Engine, Filters, SearchRequest, SearchResponse, DEFAULT_LIMIT, DEFAULT_SIMILAR,
 };
@@ -16,7 +16,8 @@ use policy_search::{Error, Result};
 
 /// Full-text search for Chinese policy documents.
 ///
-/// Exit status: 0 success; 1 an index or I/O failure; 2 a bad argument or query.
+/// Exit status: 0 success; 1 an index or I/O failure; 2 a bad argument or query; 3 `index
+/// --strict` skipped some input.
 #[derive(Parser)]
 #[command(name = "policy-search", version, about, long_about)]
 struct Cli {
@@ -30,7 +31,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build the index from corpus files (.txt, .md, .jsonl, .jsonl.gz), replacing its contents.
+    /// Build or update the index from corpus files (.txt .md .html .pdf .docx .json .jsonl
+    /// .jsonl.gz): only what changed since the last run is indexed again.
     Index {
         /// A corpus file or folder (walked recursively); repeat for several.
         #[arg(long = "corpus", value_name = "PATH", default_value = "corpus")]
@@ -38,6 +40,12 @@ enum Command {
         /// The index folder.
         #[arg(long, value_name = "DIR", default_value = "index")]
         index: PathBuf,
+        /// Rebuild from scratch instead of updating.
+        #[arg(long)]
+        full: bool,
+        /// Exit with status 3 when any file or line was skipped.
+        #[arg(long)]
+        strict: bool,
     },
     /// Search the index; builds it from corpus/ first if there is none.
     Search {
@@ -128,9 +136,19 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<()> {
     match command {
-        Command::Index { corpus, index } => {
-            let report = index_corpus(&corpus, &index)?;
+        Command::Index {
+            corpus,
+            index,
+            full,
+            strict,
+        } => {
+            let report = index_corpus(&corpus, &index, full)?;
             eprintln!("{}", summary(&report));
+            if strict && report.skipped() > 0 {
+                return Err(Error::Strict {
+                    skipped: report.skipped(),
+                });
+            }
             Ok(())
         }
         Command::Search {
@@ -225,8 +243,12 @@ fn run(command: Command) -> Result<()> {
     }
 }
 
-fn index_corpus(corpus: &[PathBuf], index: &Path) -> Result<BuildReport> {
-    build_index(corpus, index, |problem| {
+fn index_corpus(corpus: &[PathBuf], index: &Path, full: bool) -> Result<BuildReport> {
+    let options = IndexOptions {
+        full,
+        progress: Progress::Auto,
+    };
+    update_index(corpus, index, &options, |problem| {
         let kind = if problem.skipped {
             "skipped"
         } else {
@@ -245,31 +267,45 @@ fn open_or_build(index: &Path) -> Result<Engine> {
             index.display(),
             corpus.display()
         );
-        let report = index_corpus(&[corpus], index)?;
+        let report = index_corpus(&[corpus], index, true)?;
         eprintln!("{}", summary(&report));
     }
     Engine::open(index)
 }
 
 fn summary(report: &BuildReport) -> String {
+    if report.nothing_changed {
+        return format!(
+            "nothing changed: {} documents in {} files are up to date ({:.2} s); --full rebuilds",
+            report.documents,
+            report.files,
+            report.elapsed.as_secs_f64()
+        );
+    }
     let mut line = format!(
-        "indexed {} documents from {} files ({:.1} MB of text) in {:.1} s, {:.1} MB/s; {} skipped",
+        "{} documents: {} added, {} updated, {} deleted, {} unchanged, {} skipped; read {} of {} files, \
+         {:.1} MB of text in {:.1} s, {:.1} MB/s",
         report.documents,
+        report.added,
+        report.updated,
+        report.deleted,
+        report.unchanged,
+        report.skipped(),
+        report.files_read,
         report.files,
         report.text_bytes as f64 / 1e6,
         report.elapsed.as_secs_f64(),
         report.megabytes_per_second(),
-        report.skipped(),
     );
     if report.duplicates > 0 {
         line.push_str(&format!(
-            ", {} replaced by a later document with the same id",
+            "; {} replaced by a later document with the same id",
             report.duplicates
         ));
     }
     if report.ignored_files > 0 {
         line.push_str(&format!(
-            ", {} files of other types ignored",
+            "; {} files of other types ignored",
             report.ignored_files
         ));
     }

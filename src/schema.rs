@@ -14,7 +14,7 @@ use crate::analysis::{View, ViewTokenizer, CHARS_TOKENIZER, GRAMS_TOKENIZER, WOR
 use crate::error::{Error, Result};
 
 /// Bumped whenever the schema or the analysis changes in a way that needs a rebuild.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Handles to every field of the index.
 #[derive(Debug, Clone, Copy)]
@@ -49,8 +49,16 @@ pub struct Fields {
     pub doc_type: Field,
     /// 发文机关 (issuing body), raw.
     pub agency: Field,
-    /// 发文字号 (document number), raw.
+    /// 发文字号 (document number), brackets normalised, raw.
     pub doc_number: Field,
+    /// 发文字号 as written (stored only).
+    pub doc_number_original: Field,
+    /// 成文日期.
+    pub issued: Field,
+    /// 公布日期.
+    pub published: Field,
+    /// 施行日期.
+    pub effective: Field,
     /// Where the text was taken from.
     pub source: Field,
     /// The file the document was read from.
@@ -72,6 +80,11 @@ pub fn build_schema() -> (Schema, Fields) {
     let grams = view_options(GRAMS_TOKENIZER, IndexRecordOption::WithFreqsAndPositions);
     let chars = view_options(CHARS_TOKENIZER, IndexRecordOption::WithFreqs);
     let raw_fast = STRING | STORED | FAST;
+    let date = DateOptions::default()
+        .set_indexed()
+        .set_stored()
+        .set_fast()
+        .set_precision(DateTimePrecision::Seconds);
     let fields = Fields {
         id: builder.add_text_field("id", STRING | STORED | FAST),
         title: builder.add_text_field("title", STORED),
@@ -83,19 +96,16 @@ pub fn build_schema() -> (Schema, Fields) {
         title_chars: builder.add_text_field("title_chars", chars.clone()),
         body_chars: builder.add_text_field("body_chars", chars),
         title_key: builder.add_text_field("title_key", STRING),
-        date: builder.add_date_field(
-            "date",
-            DateOptions::default()
-                .set_indexed()
-                .set_stored()
-                .set_fast()
-                .set_precision(DateTimePrecision::Seconds),
-        ),
+        date: builder.add_date_field("date", date.clone()),
         category: builder.add_text_field("category", raw_fast.clone()),
         region: builder.add_text_field("region", raw_fast.clone()),
         doc_type: builder.add_text_field("type", raw_fast.clone()),
         agency: builder.add_text_field("agency", raw_fast.clone()),
         doc_number: builder.add_text_field("doc_number", raw_fast),
+        doc_number_original: builder.add_text_field("doc_number_original", STORED),
+        issued: builder.add_date_field("issued", date.clone()),
+        published: builder.add_date_field("published", date.clone()),
+        effective: builder.add_date_field("effective", date),
         source: builder.add_text_field("source", STORED),
         path: builder.add_text_field("path", STORED),
     };

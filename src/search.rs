@@ -305,8 +305,16 @@ pub struct StoredDocument {
     pub doc_type: Option<String>,
     /// 发文机关.
     pub agency: Option<String>,
-    /// 发文字号.
+    /// 发文字号, brackets normalised.
     pub doc_number: Option<String>,
+    /// 发文字号 as written.
+    pub doc_number_original: Option<String>,
+    /// 成文日期.
+    pub issued: Option<String>,
+    /// 公布日期.
+    pub published: Option<String>,
+    /// 施行日期.
+    pub effective: Option<String>,
     /// Where the text came from.
     pub source: Option<String>,
     /// The file it was read from.
@@ -467,6 +475,10 @@ impl Engine {
             doc_type: text_value(&document, fields.doc_type),
             agency: text_value(&document, fields.agency),
             doc_number: text_value(&document, fields.doc_number),
+            doc_number_original: text_value(&document, fields.doc_number_original),
+            issued: date_value(&document, fields.issued),
+            published: date_value(&document, fields.published),
+            effective: date_value(&document, fields.effective),
             source: text_value(&document, fields.source),
             path: text_value(&document, fields.path),
         })

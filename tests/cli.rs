@@ -47,7 +47,7 @@ fn index_then_search_json_over_a_temporary_corpus() {
     );
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(
-        text(&output.stderr).contains("indexed 2 documents"),
+        text(&output.stderr).contains("2 documents: 2 added"),
         "{}",
         text(&output.stderr)
     );

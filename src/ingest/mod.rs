@@ -1,6 +1,12 @@
-//! From files to documents: walking corpus folders and reading `.txt`, `.md`, `.jsonl` and
-//! `.jsonl.gz` files. A file or line that cannot be read becomes a [`Problem`] naming the file
-//! and line; it never stops the run.
+//! From files to documents: walking corpus folders and reading `.txt`, `.md`, `.html`/`.htm`,
+//! `.pdf`, `.docx`, `.json`, `.jsonl` and `.jsonl.gz` files in any common encoding. A file or line
+//! that cannot be read becomes a [`Problem`] naming the file and line; it never stops the run.
+//! Policy metadata missing from the input is filled in from the text ([`crate::metadata`]).
+
+mod decode;
+mod formats;
+
+pub use decode::{decode, Decoded};
 
 use std::fmt;
 use std::fs::File;
@@ -20,8 +26,14 @@ pub struct Document {
     pub title: String,
     /// The full text without the title.
     pub body: String,
-    /// Publication date, `YYYY-MM-DD`.
+    /// The document's date: given, from the file name, or its 公布/成文/施行 date.
     pub date: Option<time::Date>,
+    /// 成文日期 found in the text.
+    pub issued: Option<time::Date>,
+    /// 公布日期 found in the text.
+    pub published: Option<time::Date>,
+    /// 施行日期 found in the text.
+    pub effective: Option<time::Date>,
     /// Category, e.g. 行政法规 (a JSONL field, or the file's top-level folder).
     pub category: Option<String>,
     /// Province or city (a JSONL field, or a folder named after a province).
@@ -30,8 +42,10 @@ pub struct Document {
     pub doc_type: Option<String>,
     /// 发文机关 (a JSONL field `agency`).
     pub agency: Option<String>,
-    /// 发文字号 (a JSONL field `doc_number`).
+    /// 发文字号 (a JSONL field `doc_number`), brackets normalised to 〔〕.
     pub doc_number: Option<String>,
+    /// 发文字号 as written in the text.
+    pub doc_number_original: Option<String>,
     /// Where the text was taken from (a JSONL field).
     pub source: Option<String>,
     /// The file the document was read from.
@@ -61,6 +75,9 @@ impl fmt::Display for Problem {
 }
 
 /// What reading the corpus yields, in order.
+// Documents are by far the common case and are moved once each: boxing them would only add an
+// allocation per document.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Item {
     /// A document to index.
@@ -82,28 +99,59 @@ pub struct WalkStats {
 
 /// The kinds of file the indexer reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
+pub enum Format {
+    /// `.txt`: the first non-empty line is the title.
     Text,
+    /// `.md`: the first `# ` heading is the title.
     Markdown,
+    /// `.html`, `.htm`: `<meta name="ArticleTitle">` or `<title>`, and the article's text.
+    Html,
+    /// `.pdf`: the text layer; the first line is the title.
+    Pdf,
+    /// `.docx`: the paragraphs; the first is the title.
+    Docx,
+    /// `.json`: one document object, or an array of them.
+    Json,
+    /// `.jsonl`: one document object a line.
     JsonLines,
+    /// `.jsonl.gz`: the same, gzipped.
     JsonLinesGz,
 }
 
 impl Format {
-    fn of(path: &Path) -> Option<Format> {
+    /// The format of `path`, by its name.
+    pub fn of(path: &Path) -> Option<Format> {
         let name = path.file_name()?.to_str()?.to_ascii_lowercase();
-        if name.ends_with(".jsonl.gz") {
-            Some(Format::JsonLinesGz)
-        } else if name.ends_with(".jsonl") {
-            Some(Format::JsonLines)
-        } else if name.ends_with(".md") || name.ends_with(".markdown") {
-            Some(Format::Markdown)
-        } else if name.ends_with(".txt") {
-            Some(Format::Text)
-        } else {
-            None
-        }
+        let format = match name.rsplit('.').next()? {
+            "gz" if name.ends_with(".jsonl.gz") => Format::JsonLinesGz,
+            "jsonl" => Format::JsonLines,
+            "json" => Format::Json,
+            "md" | "markdown" => Format::Markdown,
+            "txt" => Format::Text,
+            "html" | "htm" => Format::Html,
+            "pdf" => Format::Pdf,
+            "docx" => Format::Docx,
+            _ => return None,
+        };
+        Some(format)
     }
+}
+
+/// A corpus file found by [`list_files`].
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path as walked.
+    pub path: PathBuf,
+    /// The folder ids are relative to.
+    pub base: PathBuf,
+    /// How to read it.
+    pub format: Format,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the Unix epoch (0 when unknown).
+    pub modified: u128,
+    /// A stable key for the file: its absolute path.
+    pub key: String,
 }
 
 /// Province-level names recognised as a region when a folder is named after one.
@@ -144,18 +192,28 @@ const REGIONS: &[&str] = &[
     "澳门",
 ];
 
-/// Read every supported file under `paths` (files or folders, walked recursively in name
-/// order, hidden entries skipped), handing each document and each problem to `sink`.
+/// Every supported file under `paths` (files or folders, walked recursively in name order,
+/// hidden entries skipped). Problems walking a folder go to `on_problem`.
 ///
-/// Fails only when a path does not exist; everything else is reported through `sink`.
-pub fn read_corpus(paths: &[PathBuf], mut sink: impl FnMut(Item)) -> Result<WalkStats> {
+/// Fails only when a path does not exist.
+pub fn list_files(
+    paths: &[PathBuf],
+    mut on_problem: impl FnMut(Problem),
+) -> Result<(Vec<SourceFile>, WalkStats)> {
     for path in paths {
         if !path.exists() {
             return Err(Error::CorpusNotFound { path: path.clone() });
         }
     }
     let mut stats = WalkStats::default();
+    let mut files = Vec::new();
     for root in paths {
+        // A root that is itself a file: ids are relative to its folder.
+        let base = if root.is_file() {
+            root.parent().unwrap_or(Path::new(""))
+        } else {
+            root.as_path()
+        };
         let walker = walkdir::WalkDir::new(root)
             .sort_by_file_name()
             .into_iter()
@@ -167,12 +225,12 @@ pub fn read_corpus(paths: &[PathBuf], mut sink: impl FnMut(Item)) -> Result<Walk
                 Ok(entry) => entry,
                 Err(error) => {
                     let path = error.path().unwrap_or(root).to_path_buf();
-                    sink(Item::Problem(Problem {
+                    on_problem(Problem {
                         path,
                         line: None,
                         reason: error.to_string(),
                         skipped: true,
-                    }));
+                    });
                     continue;
                 }
             };
@@ -184,27 +242,72 @@ pub fn read_corpus(paths: &[PathBuf], mut sink: impl FnMut(Item)) -> Result<Walk
                 stats.ignored_files += 1;
                 continue;
             };
+            let metadata = entry.metadata().ok();
+            let size = metadata.as_ref().map_or(0, |m| m.len());
+            let modified = metadata
+                .and_then(|m| m.modified().ok())
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            let key = std::fs::canonicalize(path)
+                .unwrap_or_else(|_| path.to_path_buf())
+                .display()
+                .to_string();
             stats.files += 1;
-            stats.bytes += entry.metadata().map(|m| m.len()).unwrap_or(0);
-            // A root that is itself a file: ids are relative to its folder.
-            let base = if root.is_file() {
-                root.parent().unwrap_or(Path::new(""))
-            } else {
-                root.as_path()
-            };
-            match format {
-                Format::Text | Format::Markdown => match read_plain_file(path, base, format) {
-                    Ok(document) => sink(Item::Document(document)),
-                    Err(reason) => sink(Item::Problem(Problem {
-                        path: path.to_path_buf(),
+            stats.bytes += size;
+            files.push(SourceFile {
+                path: path.to_path_buf(),
+                base: base.to_path_buf(),
+                format,
+                size,
+                modified,
+                key,
+            });
+        }
+    }
+    Ok((files, stats))
+}
+
+/// Read one file, handing its documents and problems to `sink` in order.
+pub fn read_file(file: &SourceFile, sink: &mut impl FnMut(Item)) {
+    let skip = |reason: String| {
+        Item::Problem(Problem {
+            path: file.path.clone(),
+            line: None,
+            reason,
+            skipped: true,
+        })
+    };
+    match file.format {
+        Format::JsonLines | Format::JsonLinesGz => read_json_lines(&file.path, file.format, sink),
+        Format::Json => read_json(&file.path, sink),
+        _ => match read_single(file) {
+            Ok((document, warning)) => {
+                if let Some(reason) = warning {
+                    sink(Item::Problem(Problem {
+                        path: file.path.clone(),
                         line: None,
                         reason,
-                        skipped: true,
-                    })),
-                },
-                Format::JsonLines | Format::JsonLinesGz => read_json_lines(path, format, &mut sink),
+                        skipped: false,
+                    }));
+                }
+                sink(Item::Document(document));
             }
-        }
+            Err(reason) => sink(skip(reason)),
+        },
+    }
+}
+
+/// Read every supported file under `paths`, handing each document and each problem to `sink`.
+///
+/// Fails only when a path does not exist; everything else is reported through `sink`.
+pub fn read_corpus(paths: &[PathBuf], mut sink: impl FnMut(Item)) -> Result<WalkStats> {
+    let mut problems = Vec::new();
+    let (files, stats) = list_files(paths, |problem| problems.push(problem))?;
+    for problem in problems {
+        sink(Item::Problem(problem));
+    }
+    for file in &files {
+        read_file(file, &mut sink);
     }
     Ok(stats)
 }
@@ -222,51 +325,58 @@ pub fn relative_id(path: &Path, base: &Path) -> String {
         .join("/")
 }
 
-/// Decode a text file: UTF-8, with or without a byte-order mark.
-fn decode(bytes: &[u8]) -> std::result::Result<&str, String> {
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err("UTF-16 text is not supported yet: save the file as UTF-8".to_string());
+/// A file holding one document: text, Markdown, HTML, PDF or DOCX. Returns the document and
+/// a warning worth reporting, or why the file was skipped.
+fn read_single(file: &SourceFile) -> std::result::Result<(Document, Option<String>), String> {
+    let bytes = std::fs::read(&file.path).map_err(|error| format!("cannot read: {error}"))?;
+    let mut warning = None;
+    let (title, body) = match file.format {
+        Format::Pdf => split_title(&formats::pdf(&bytes)?, Format::Text),
+        Format::Docx => split_title(&formats::docx(&bytes)?, Format::Text),
+        format => {
+            let decoded = decode(&bytes)?;
+            warning = decoded.warning;
+            if let Some(encoding) = decoded.encoding {
+                warning.get_or_insert_with(|| format!("read as {encoding}"));
+            }
+            if format == Format::Html {
+                match formats::html(&decoded.text) {
+                    (Some(title), body) => Some((title, body)),
+                    (None, body) => split_title(&body, Format::Text),
+                }
+            } else {
+                split_title(&decoded.text, format)
+            }
+        }
     }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.contains(&0) {
-        return Err("binary file (contains NUL bytes), not text".to_string());
-    }
-    std::str::from_utf8(bytes).map_err(|error| {
-        format!(
-            "not valid UTF-8 at byte {} (GB18030 and other encodings are not supported yet: save the file as UTF-8)",
-            error.valid_up_to()
-        )
-    })
-}
-
-fn read_plain_file(
-    path: &Path,
-    base: &Path,
-    format: Format,
-) -> std::result::Result<Document, String> {
-    let bytes = std::fs::read(path).map_err(|error| format!("cannot read: {error}"))?;
-    let text = decode(&bytes)?;
-    let (title, body) =
-        split_title(text, format).ok_or_else(|| "empty file: no title and no text".to_string())?;
-    let id = relative_id(path, base);
+    .ok_or_else(|| "empty: no title and no text".to_string())?;
+    let id = relative_id(&file.path, &file.base);
     let folders: Vec<&str> = id.split('/').collect();
     let folders = &folders[..folders.len().saturating_sub(1)];
-    Ok(Document {
+    let mut document = Document {
         body,
-        date: date_in_file_name(path),
+        date: date_in_file_name(&file.path),
+        issued: None,
+        published: None,
+        effective: None,
         category: folders.first().map(|folder| folder.to_string()),
         region: folders
             .iter()
             .find(|folder| REGIONS.contains(folder))
             .map(|folder| folder.to_string()),
-        doc_type: crate::metadata::document_type(&title).map(str::to_string),
+        doc_type: None,
         agency: None,
         doc_number: None,
+        doc_number_original: None,
         source: None,
-        path: path.display().to_string(),
+        path: file.path.display().to_string(),
         title,
         id,
-    })
+    };
+    crate::metadata::fill(&mut document);
+    // Only the encoding note is worth a line of its own when the text itself was fine.
+    let warning = warning.filter(|w| !w.starts_with("read as"));
+    Ok((document, warning))
 }
 
 /// Split a plain file into title and body. For Markdown the title is the first `# ` heading
@@ -405,15 +515,27 @@ fn read_json_lines(path: &Path, format: Format, sink: &mut impl FnMut(Item)) {
                 continue;
             }
         };
-        if record.id.trim().is_empty() {
-            sink(problem(
-                Some(line_number),
-                "field `id` is empty".to_string(),
-                true,
-            ));
-            continue;
+        match record.into_document(path) {
+            Ok((document, warning)) => {
+                if let Some(reason) = warning {
+                    sink(problem(Some(line_number), reason, false));
+                }
+                sink(Item::Document(document));
+            }
+            Err(reason) => sink(problem(Some(line_number), reason, true)),
         }
-        let date = match record
+    }
+}
+
+impl Record {
+    /// The document this record describes, with a warning for a dropped field, or why it
+    /// cannot be used.
+    fn into_document(self, path: &Path) -> std::result::Result<(Document, Option<String>), String> {
+        if self.id.trim().is_empty() {
+            return Err("field `id` is empty".to_string());
+        }
+        let mut warning = None;
+        let date = match self
             .date
             .as_deref()
             .map(str::trim)
@@ -423,31 +545,80 @@ fn read_json_lines(path: &Path, format: Format, sink: &mut impl FnMut(Item)) {
             Some(text) => match parse_date(text) {
                 Ok(date) => Some(date),
                 Err(reason) => {
-                    sink(problem(
-                        Some(line_number),
-                        format!("field `date`: {reason}; indexed without a date"),
-                        false,
-                    ));
+                    warning = Some(format!("field `date`: {reason}; indexed without a date"));
                     None
                 }
             },
         };
         let non_empty = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
-        let doc_type = non_empty(record.doc_type)
-            .or_else(|| crate::metadata::document_type(&record.title).map(str::to_string));
-        sink(Item::Document(Document {
-            doc_type,
-            agency: non_empty(record.agency),
-            doc_number: non_empty(record.doc_number),
-            id: record.id,
-            title: record.title,
-            body: record.body,
+        let mut document = Document {
+            id: self.id,
+            title: self.title,
+            body: self.body,
             date,
-            category: non_empty(record.category),
-            region: non_empty(record.region),
-            source: non_empty(record.source),
+            issued: None,
+            published: None,
+            effective: None,
+            category: non_empty(self.category),
+            region: non_empty(self.region),
+            doc_type: non_empty(self.doc_type),
+            agency: non_empty(self.agency),
+            doc_number_original: non_empty(self.doc_number.clone()),
+            doc_number: non_empty(self.doc_number),
+            source: non_empty(self.source),
             path: path.display().to_string(),
-        }));
+        };
+        crate::metadata::fill(&mut document);
+        Ok((document, warning))
+    }
+}
+
+/// A `.json` file: one document object, or an array of them.
+fn read_json(path: &Path, sink: &mut impl FnMut(Item)) {
+    let problem = |reason: String, skipped: bool| {
+        Item::Problem(Problem {
+            path: path.to_path_buf(),
+            line: None,
+            reason,
+            skipped,
+        })
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(error) => return sink(problem(format!("cannot read: {error}"), true)),
+    };
+    let text = match decode(&bytes) {
+        Ok(decoded) => decoded.text,
+        Err(reason) => return sink(problem(reason, true)),
+    };
+    let value: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(value) => value,
+        Err(error) => return sink(problem(json_reason(&error), true)),
+    };
+    let records = match value {
+        serde_json::Value::Array(items) => items,
+        object @ serde_json::Value::Object(_) => vec![object],
+        _ => {
+            return sink(problem(
+                "expected a document object or an array of them".to_string(),
+                true,
+            ))
+        }
+    };
+    for (index, value) in records.into_iter().enumerate() {
+        let element = |reason: String| format!("element {}: {reason}", index + 1);
+        match serde_json::from_value::<Record>(value) {
+            Ok(record) => match record.into_document(path) {
+                Ok((document, warning)) => {
+                    if let Some(reason) = warning {
+                        sink(problem(element(reason), false));
+                    }
+                    sink(Item::Document(document));
+                }
+                Err(reason) => sink(problem(element(reason), true)),
+            },
+            Err(error) => sink(problem(element(error.to_string()), true)),
+        }
     }
 }
 
@@ -493,13 +664,5 @@ mod tests {
             date_in_file_name(Path::new("太湖流域管理条例(2011-09-07).md")),
             Some(time::macros::date!(2011 - 09 - 07))
         );
-    }
-
-    #[test]
-    fn non_utf8_is_refused_with_a_reason() {
-        let gb18030 = [0xCC, 0xAB, 0xBA, 0xFE]; // 太湖 in GB18030
-        assert!(decode(&gb18030).unwrap_err().contains("not valid UTF-8"));
-        assert!(decode(b"\xFF\xFE\x2A\x59").unwrap_err().contains("UTF-16"));
-        assert_eq!(decode("\u{FEFF}太湖".as_bytes()).unwrap(), "太湖");
     }
 }
