@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use policy_search::analysis::jieba;
-use policy_search::indexer::build_index;
+use policy_search::indexer::{update_index, IndexOptions};
 use policy_search::ingest::{read_corpus, Item};
 use rayon::prelude::*;
 
@@ -81,7 +81,8 @@ fn main() {
     drop(texts);
 
     let dir = tempfile::tempdir().expect("temp dir");
-    let report = build_index(&corpus, dir.path(), |_| {}).expect("index builds");
+    let options = IndexOptions { full: true, ..IndexOptions::default() };
+    let report = update_index(&corpus, dir.path(), &options, |_| {}).expect("index builds");
     let seconds = report.elapsed.as_secs_f64();
     let rate = report.megabytes_per_second();
     let size = dir_size(dir.path()) as f64 / 1e6;
@@ -95,4 +96,7 @@ fn main() {
         size / megabytes
     );
     println!("peak RSS: {:.0} MB", peak_rss_mb());
+    let rerun = update_index(&corpus, dir.path(), &IndexOptions::default(), |_| {}).expect("rerun");
+    assert!(rerun.nothing_changed);
+    println!("no-change rerun: {:.3} s ({} documents up to date)", rerun.elapsed.as_secs_f64(), rerun.documents);
 }
