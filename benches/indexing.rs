@@ -81,7 +81,10 @@ fn main() {
     drop(texts);
 
     let dir = tempfile::tempdir().expect("temp dir");
-    let options = IndexOptions { full: true, ..IndexOptions::default() };
+    let options = IndexOptions {
+        full: true,
+        ..IndexOptions::default()
+    };
     let report = update_index(&corpus, dir.path(), &options, |_| {}).expect("index builds");
     let seconds = report.elapsed.as_secs_f64();
     let rate = report.megabytes_per_second();
@@ -98,5 +101,9 @@ fn main() {
     println!("peak RSS: {:.0} MB", peak_rss_mb());
     let rerun = update_index(&corpus, dir.path(), &IndexOptions::default(), |_| {}).expect("rerun");
     assert!(rerun.nothing_changed);
-    println!("no-change rerun: {:.3} s ({} documents up to date)", rerun.elapsed.as_secs_f64(), rerun.documents);
+    println!(
+        "no-change rerun: {:.3} s ({} documents up to date)",
+        rerun.elapsed.as_secs_f64(),
+        rerun.documents
+    );
 }

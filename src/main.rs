@@ -11,6 +11,7 @@ use policy_search::indexer::{last_build, update_index, BuildReport, IndexOptions
 use policy_search::search::{
     Engine, Filters, SearchRequest, SearchResponse, DEFAULT_LIMIT, DEFAULT_SIMILAR,
 };
+use policy_search::server::ServerOptions;
 use policy_search::snippet::Snippet;
 use policy_search::{Error, Result};
 
@@ -112,9 +113,13 @@ enum Command {
         /// The index folder.
         #[arg(long, value_name = "DIR", default_value = "index")]
         index: PathBuf,
-        /// Address to listen on (port 0 picks a free port).
+        /// Address to listen on (port 0 picks a free port). Anything but 127.0.0.1 exposes the
+        /// index to the network: see the README.
         #[arg(long, default_value = "127.0.0.1:7700")]
         addr: SocketAddr,
+        /// Allow browser pages from this origin to call the API (CORS), e.g. https://example.org.
+        #[arg(long, value_name = "ORIGIN")]
+        cors: Option<String>,
     },
 }
 
@@ -215,7 +220,15 @@ fn run(command: Command) -> Result<()> {
                 .collect();
             print_out(&lines.concat())
         }
-        Command::Serve { index, addr } => {
+        Command::Serve { index, addr, cors } => {
+            let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("policy_search=info,warn"));
+            let ansi = std::io::stderr().is_terminal();
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_writer(std::io::stderr)
+                .with_ansi(ansi)
+                .try_init();
             let engine = Arc::new(open_or_build(&index)?);
             let runtime =
                 tokio::runtime::Runtime::new().map_err(|e| Error::Internal(e.to_string()))?;
@@ -233,13 +246,34 @@ fn run(command: Command) -> Result<()> {
                     "serving {} documents on http://{bound} (Ctrl-C to stop)",
                     engine.num_docs()
                 );
-                policy_search::server::serve(engine, listener, async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await;
+                let options = ServerOptions { cors_origin: cors };
+                policy_search::server::serve(engine, listener, options, shutdown_signal()).await;
+                eprintln!("stopped");
                 Ok(())
             })
         }
+    }
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
     }
 }
 

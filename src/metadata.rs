@@ -308,6 +308,17 @@ pub fn policy_dates(body: &str) -> PolicyDates {
         let after = prefix_chars(&head[range.end..], 40);
         let next_line = after.split('\n').next().unwrap_or("").trim();
         let before = suffix_chars(&head[..range.start], 2);
+        let label = suffix_chars(&head[..range.start], 8);
+        let labelled = |words: &[&str]| words.iter().any(|w| label.contains(w));
+        if dates.published.is_none() && labelled(&["发布时间", "发布日期", "公布日期", "发文日期"])
+        {
+            dates.published = Some(date);
+            continue;
+        }
+        if dates.issued.is_none() && labelled(&["成文日期"]) {
+            dates.issued = Some(date);
+            continue;
+        }
         if dates.effective.is_none()
             && (before.ends_with('自') && after.contains("施行")
                 || next_line.starts_with("施行")
@@ -480,6 +491,16 @@ mod tests {
             Some("上海市人民政府")
         );
         assert_eq!(agency_of_prefix("国务院令").as_deref(), Some("国务院"));
+    }
+
+    #[test]
+    fn labelled_dates_in_news_and_notices() {
+        let dates = policy_dates(
+            "重磅!环太湖科创圈来了\n发布时间: 2021-06-08\n5月27日,长三角一体化发展高层论坛上",
+        );
+        assert_eq!(dates.published, Some(time::macros::date!(2021 - 06 - 08)));
+        let dates = policy_dates("成文日期：2020年3月1日\n各区人民政府：");
+        assert_eq!(dates.issued, Some(time::macros::date!(2020 - 03 - 01)));
     }
 
     #[test]

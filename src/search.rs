@@ -321,6 +321,40 @@ pub struct StoredDocument {
     pub path: Option<String>,
 }
 
+/// One part of a document's text for display: the preamble or a 条.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Section {
+    /// The 条's label, e.g. `第十二条`; none for text outside any 条.
+    pub label: Option<String>,
+    /// The text, HTML-escaped, with the query's matches in `<mark>…</mark>`.
+    pub html: String,
+    /// Whether the query matches in this section.
+    pub matched: bool,
+}
+
+/// A document with its structure, for reading; the JSON body of `GET /api/documents/{id}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DocumentView {
+    /// The stored document.
+    #[serde(flatten)]
+    pub document: StoredDocument,
+    /// The body cut into the preamble and its 条, in order.
+    pub sections: Vec<Section>,
+}
+
+/// Facts about the index; the JSON body of `GET /api/stats`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Stats {
+    /// Documents in the index.
+    pub documents: u64,
+    /// Bytes the index takes on disk.
+    pub index_bytes: u64,
+    /// Seconds since the Unix epoch of the last commit, if known.
+    pub last_commit: Option<u64>,
+    /// Documents per category, most first.
+    pub categories: Vec<crate::facets::FacetCount>,
+}
+
 /// A related document.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Similar {
@@ -481,6 +515,60 @@ impl Engine {
             effective: date_value(&document, fields.effective),
             source: text_value(&document, fields.source),
             path: text_value(&document, fields.path),
+        })
+    }
+
+    /// The document with `id`, cut into its preamble and 条, with the matches of `q` marked.
+    pub fn document_view(&self, id: &str, q: Option<&str>) -> Result<DocumentView> {
+        let document = self.document(id)?;
+        let highlights = match q.map(str::trim).filter(|q| !q.is_empty()) {
+            Some(q) => Planner::new(&self.fields).plan(&parse(q)?).highlights,
+            None => Vec::new(),
+        };
+        let body = &document.body;
+        let mut sections = Vec::new();
+        let mut push = |label: Option<String>, range: std::ops::Range<usize>| {
+            let text = body[range].trim();
+            if text.is_empty() {
+                return;
+            }
+            let marked = crate::snippet::highlight(text, &highlights);
+            sections.push(Section {
+                label,
+                matched: marked.has_match(),
+                html: marked.to_html(),
+            });
+        };
+        let mut cursor = 0;
+        for article in articles(body) {
+            push(None, cursor..article.range.start);
+            push(Some(article.label), article.range.clone());
+            cursor = article.range.end;
+        }
+        push(None, cursor..body.len());
+        Ok(DocumentView { document, sections })
+    }
+
+    /// Facts about the index.
+    pub fn stats(&self) -> Result<Stats> {
+        let searcher = self.reader.searcher();
+        let facets = searcher
+            .search(&AllQuery, &FacetCollector::new())
+            .map_err(|e| self.error(e))?;
+        let index_bytes = std::fs::read_dir(&self.dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter_map(|e| e.metadata().ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0);
+        Ok(Stats {
+            documents: searcher.num_docs(),
+            index_bytes,
+            last_commit: crate::indexer::last_build(&self.dir).map(|info| info.built_at),
+            categories: facets.get("category").cloned().unwrap_or_default(),
         })
     }
 

@@ -1,22 +1,49 @@
-//! The JSON API over HTTP (warp). The engine knows nothing of HTTP; this module translates
-//! requests into [`SearchRequest`]s and [`Error`]s into status codes and JSON error bodies.
+//! The HTTP service (warp): the JSON API and the embedded search page. The engine knows nothing
+//! of HTTP; this module translates requests into engine calls and [`Error`]s into status codes
+//! and JSON error bodies `{"error":{"code":"…","message":"…"}}`.
 //!
-//! Routes: `GET /api/search?q=…` (see the README for every parameter), `GET
-//! /api/documents/{id}` (id percent-encoded), `GET /api/documents/{id}/similar`, `GET /healthz`.
-//! Errors: `{"error":{"code":"…","message":"…"}}`.
+//! | route | |
+//! | --- | --- |
+//! | `GET /` | the search page (with `/app.js`, `/app.css`), embedded in the binary |
+//! | `GET /api/search?q=…`, `POST /api/search` | search; the README lists every parameter |
+//! | `GET /api/documents/{id}?q=…` | a document with its 条 and the query's matches marked |
+//! | `GET /api/documents/{id}/similar` | related documents |
+//! | `GET /api/stats`, `GET /healthz` | facts about the index; liveness |
+//!
+//! Searches run on Tokio's blocking pool, so a slow search never stalls other requests. The
+//! engine's reader reloads by itself within a second of a commit by another process.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Instant;
 
 use serde::Serialize;
-use warp::http::StatusCode;
+use warp::http::{header, StatusCode};
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
 use crate::error::Error;
 use crate::search::{Engine, Filters, SearchRequest, DEFAULT_LIMIT, DEFAULT_SIMILAR};
+
+/// Largest request body accepted (`POST /api/search`).
+pub const MAX_BODY_BYTES: u64 = 64 * 1024;
+
+/// The page, its script and its style, served as they are.
+const PAGE_HTML: &str = include_str!("page/index.html");
+const PAGE_JS: &str = include_str!("page/app.js");
+const PAGE_CSS: &str = include_str!("page/app.css");
+/// The page loads nothing from elsewhere and runs no inline script.
+const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'";
+
+/// How the service behaves beyond its defaults.
+#[derive(Debug, Clone, Default)]
+pub struct ServerOptions {
+    /// An origin allowed to call the API from a browser (CORS); none by default.
+    pub cors_origin: Option<String>,
+}
 
 #[derive(Serialize)]
 struct ErrorBody<'a> {
@@ -96,27 +123,35 @@ fn parse_flag(
     }
 }
 
-/// The search request a query string describes.
+/// Parameters of a search, by name, as the query string or the JSON body gives them.
+const SEARCH_PARAMETERS: &[&str] = &[
+    "q",
+    "limit",
+    "offset",
+    "category",
+    "region",
+    "type",
+    "agency",
+    "year",
+    "date",
+    "sort",
+    "facets",
+    "articles",
+    "highlight",
+];
+
+/// The search request that `params` describe; one path for GET and POST.
 fn search_request(params: &HashMap<String, String>) -> Result<SearchRequest, Error> {
-    const KNOWN: &[&str] = &[
-        "q",
-        "limit",
-        "offset",
-        "category",
-        "region",
-        "type",
-        "agency",
-        "year",
-        "date",
-        "sort",
-        "facets",
-        "articles",
-        "highlight",
-    ];
-    if let Some(unknown) = params.keys().find(|key| !KNOWN.contains(&key.as_str())) {
+    if let Some(unknown) = params
+        .keys()
+        .find(|key| !SEARCH_PARAMETERS.contains(&key.as_str()))
+    {
         return Err(Error::InvalidParameter {
-            name: "query string",
-            message: format!("unknown parameter `{unknown}`: use {}", KNOWN.join(", ")),
+            name: "request",
+            message: format!(
+                "unknown parameter `{unknown}`: use {}",
+                SEARCH_PARAMETERS.join(", ")
+            ),
         });
     }
     let q = params.get("q").ok_or_else(|| Error::InvalidParameter {
@@ -144,18 +179,91 @@ fn search_request(params: &HashMap<String, String>) -> Result<SearchRequest, Err
     Ok(request)
 }
 
-/// All routes of the API, for `engine`.
+/// The parameters of a JSON body: an object of strings, numbers and booleans.
+fn body_parameters(body: &[u8]) -> Result<HashMap<String, String>, Error> {
+    let invalid = |message: String| Error::InvalidParameter {
+        name: "body",
+        message,
+    };
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|error| invalid(format!("not valid JSON: {error}")))?;
+    let serde_json::Value::Object(object) = value else {
+        return Err(invalid(
+            "expected a JSON object such as {\"q\":\"太湖\"}".to_string(),
+        ));
+    };
+    let mut params = HashMap::new();
+    for (key, value) in object {
+        let text = match value {
+            serde_json::Value::Null => continue,
+            serde_json::Value::String(text) => text,
+            serde_json::Value::Number(number) => number.to_string(),
+            serde_json::Value::Bool(flag) => flag.to_string(),
+            _ => {
+                return Err(invalid(format!(
+                    "`{key}` must be a string, number or boolean"
+                )))
+            }
+        };
+        params.insert(key, text);
+    }
+    Ok(params)
+}
+
+fn static_file(content: &'static str, content_type: &'static str) -> Response {
+    let mut response = Response::new(content.into());
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(content_type),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-cache"),
+    );
+    response
+}
+
+/// All routes of the service, for `engine`.
 pub fn routes(
     engine: Arc<Engine>,
-) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone {
+    options: &ServerOptions,
+) -> impl Filter<Extract = (impl Reply,), Error = Infallible> + Clone {
     let with_engine = warp::any().map(move || engine.clone());
-    let search = warp::path!("api" / "search")
+    let page = warp::path::end()
         .and(warp::get())
-        .and(warp::query::<HashMap<String, String>>())
+        .map(|| static_file(PAGE_HTML, "text/html; charset=utf-8"));
+    let script = warp::path!("app.js")
+        .and(warp::get())
+        .map(|| static_file(PAGE_JS, "text/javascript; charset=utf-8"));
+    let style = warp::path!("app.css")
+        .and(warp::get())
+        .map(|| static_file(PAGE_CSS, "text/css; charset=utf-8"));
+
+    let search_get = warp::path!("api" / "search")
+        .and(warp::get())
+        .and(warp::query::<HashMap<String, String>>());
+    let search_post = warp::path!("api" / "search")
+        .and(warp::post())
+        .and(warp::body::content_length_limit(MAX_BODY_BYTES))
+        .and(warp::body::bytes())
+        .map(|body: warp::hyper::body::Bytes| body_parameters(&body));
+    let search = search_get
+        .map(Ok)
+        .or(search_post)
+        .unify()
         .and(with_engine.clone())
         .then(
-            |params: HashMap<String, String>, engine: Arc<Engine>| async move {
-                match search_request(&params) {
+            |params: Result<HashMap<String, String>, Error>, engine: Arc<Engine>| async move {
+                match params.and_then(|params| search_request(&params)) {
                     Ok(request) => blocking(move || engine.search(&request)).await,
                     Err(error) => reply_result::<()>(Err(error)),
                 }
@@ -180,10 +288,14 @@ pub fn routes(
                 }
                 None => {
                     let id = decode(tail.as_str());
-                    blocking(move || engine.document(&id)).await
+                    blocking(move || engine.document_view(&id, params.get("q").map(String::as_str))).await
                 }
             }
         });
+    let stats = warp::path!("api" / "stats")
+        .and(warp::get())
+        .and(with_engine.clone())
+        .then(|engine: Arc<Engine>| async move { blocking(move || engine.stats()).await });
     let health = warp::path!("healthz")
         .and(warp::get())
         .and(with_engine)
@@ -191,13 +303,46 @@ pub fn routes(
             warp::reply::json(&serde_json::json!({"status": "ok", "documents": engine.num_docs()}))
                 .into_response()
         });
-    search
+
+    let api = page
+        .or(script)
+        .unify()
+        .or(style)
+        .unify()
+        .or(search)
+        .unify()
         .or(document)
+        .unify()
+        .or(stats)
         .unify()
         .or(health)
         .unify()
         .recover(handle_rejection)
-        .unify()
+        .unify();
+    let cors = options.cors_origin.clone();
+    api.map(move |response: Response| with_cors(response, cors.as_deref()))
+        .with(warp::log::custom(access_log))
+}
+
+/// Add CORS headers for the one allowed origin, if any.
+fn with_cors(mut response: Response, origin: Option<&str>) -> Response {
+    if let Some(value) = origin.and_then(|o| header::HeaderValue::from_str(o).ok()) {
+        let headers = response.headers_mut();
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        headers.insert(header::VARY, header::HeaderValue::from_static("Origin"));
+    }
+    response
+}
+
+fn access_log(info: warp::log::Info<'_>) {
+    tracing::info!(
+        target: "policy_search::access",
+        method = %info.method(),
+        path = info.path(),
+        status = info.status().as_u16(),
+        ms = info.elapsed().as_secs_f64() * 1e3,
+        "request"
+    );
 }
 
 async fn handle_rejection(rejection: Rejection) -> Result<Response, Infallible> {
@@ -207,11 +352,23 @@ async fn handle_rejection(rejection: Rejection) -> Result<Response, Infallible> 
             "not_found",
             "no such route: see the README for the API".to_string(),
         )
+    } else if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
+        error_reply(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("request body is larger than {} bytes", MAX_BODY_BYTES),
+        )
+    } else if rejection.find::<warp::reject::LengthRequired>().is_some() {
+        error_reply(
+            StatusCode::LENGTH_REQUIRED,
+            "length_required",
+            "send a Content-Length header".to_string(),
+        )
     } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
         error_reply(
             StatusCode::METHOD_NOT_ALLOWED,
             "method_not_allowed",
-            "use GET for this route".to_string(),
+            "this route answers GET (and POST for /api/search)".to_string(),
         )
     } else if let Some(error) = rejection.find::<warp::reject::InvalidQuery>() {
         error_reply(
@@ -228,13 +385,17 @@ async fn handle_rejection(rejection: Rejection) -> Result<Response, Infallible> 
     })
 }
 
-/// Serve the API on `listener` until `shutdown` completes.
+/// Serve on `listener` until `shutdown` completes, then finish the requests in flight.
 pub async fn serve(
     engine: Arc<Engine>,
     listener: tokio::net::TcpListener,
+    options: ServerOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
-    warp::serve(routes(engine))
+    let started = Instant::now();
+    let routes = routes(engine, &options);
+    tracing::debug!("routes ready in {:?}", started.elapsed());
+    warp::serve(routes)
         .incoming(listener)
         .graceful(shutdown)
         .run()

@@ -142,9 +142,43 @@ fn unescape_html(text: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// The best passage of `text` for `patterns`: the window of [`SNIPPET_CHARS`] characters whose
-/// matches weigh most (each pattern counted once), or the opening of the text if none matches.
-pub fn snippet(text: &str, patterns: &[Pattern]) -> Snippet {
+/// All of `text` with every occurrence of `patterns` marked (for reading a whole section).
+pub fn highlight(text: &str, patterns: &[Pattern]) -> Snippet {
+    let mut marks = occurrences(text, patterns)
+        .into_iter()
+        .map(|(range, _)| range)
+        .collect::<Vec<_>>();
+    marks.sort_by_key(|range| (range.start, std::cmp::Reverse(range.end)));
+    // A whole section keeps its own line breaks, unlike a folded snippet.
+    Snippet {
+        pieces: pieces_of(text, &marks),
+        first_match: marks.first().map(|range| range.start),
+    }
+}
+
+/// `text` cut at `marks` (sorted by start) into plain and marked pieces.
+fn pieces_of(text: &str, marks: &[std::ops::Range<usize>]) -> Vec<(String, bool)> {
+    let mut pieces = Vec::new();
+    let mut cursor = 0;
+    for mark in marks {
+        if mark.end <= cursor {
+            continue;
+        }
+        let start = mark.start.max(cursor);
+        if start > cursor {
+            pieces.push((text[cursor..start].to_string(), false));
+        }
+        pieces.push((text[start..mark.end].to_string(), true));
+        cursor = mark.end;
+    }
+    if cursor < text.len() {
+        pieces.push((text[cursor..].to_string(), false));
+    }
+    pieces
+}
+
+/// Every occurrence of `patterns` in `text`: (original byte range, pattern index).
+fn occurrences(text: &str, patterns: &[Pattern]) -> Vec<(std::ops::Range<usize>, usize)> {
     let normalized = Normalized::new(text);
     let units = normalized.units();
     let mut by_first: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -154,8 +188,7 @@ pub fn snippet(text: &str, patterns: &[Pattern]) -> Snippet {
             .or_default()
             .push(index);
     }
-    // Every occurrence: (original byte range, pattern index).
-    let mut matches: Vec<(std::ops::Range<usize>, usize)> = Vec::new();
+    let mut matches = Vec::new();
     for start in 0..units.len() {
         let Some(candidates) = by_first.get(units[start].text) else {
             continue;
@@ -169,11 +202,20 @@ pub fn snippet(text: &str, patterns: &[Pattern]) -> Snippet {
                     .zip(pattern)
                     .all(|(unit, p)| unit.text == p)
             {
-                let range = normalized.source_range((units[start].chars.0, units[end - 1].chars.1));
-                matches.push((range, index));
+                matches.push((
+                    normalized.source_range((units[start].chars.0, units[end - 1].chars.1)),
+                    index,
+                ));
             }
         }
     }
+    matches
+}
+
+/// The best passage of `text` for `patterns`: the window of [`SNIPPET_CHARS`] characters whose
+/// matches weigh most (each pattern counted once), or the opening of the text if none matches.
+pub fn snippet(text: &str, patterns: &[Pattern]) -> Snippet {
+    let matches = occurrences(text, patterns);
     let window_bytes = |start: usize| byte_after_chars(text, start, SNIPPET_CHARS);
     let mut best: Option<(f32, usize)> = None;
     for (i, (first, _)) in matches.iter().enumerate() {

@@ -1,0 +1,239 @@
+// The search page: plain JavaScript, no framework, no build step. Every text from the index is
+// shown through textContent; snippets arrive HTML-escaped with <mark> and are rebuilt as nodes,
+// so nothing a document contains can become markup. The query, filters and page live in the URL.
+"use strict";
+
+const PAGE_SIZE = 10;
+const FILTERS = ["category", "region", "type", "agency", "year"];
+const FACET_NAMES = { category: "类别", region: "地区", type: "文种", agency: "发文机关", year: "年份" };
+const SORTS = ["relevance", "date_desc", "date_asc"];
+
+const $ = (id) => document.getElementById(id);
+
+function element(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === "className") node.className = value;
+    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value);
+  }
+  for (const child of children) {
+    if (child == null) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+// Server snippets are escaped text with <mark>…</mark>: decode the text, keep only the marks.
+function markedNodes(html) {
+  const fragment = document.createDocumentFragment();
+  const decoder = document.createElement("textarea");
+  html.split(/(<\/?mark>)/).reduce((marked, part) => {
+    if (part === "<mark>") return true;
+    if (part === "</mark>") return false;
+    if (part) {
+      decoder.innerHTML = part;
+      const text = document.createTextNode(decoder.value);
+      fragment.append(marked ? element("mark", {}, text) : text);
+    }
+    return marked;
+  }, false);
+  return fragment;
+}
+
+function state() {
+  const params = new URLSearchParams(location.search);
+  const page = Math.max(1, parseInt(params.get("page") || "1", 10) || 1);
+  const sort = SORTS.includes(params.get("sort")) ? params.get("sort") : "relevance";
+  const filters = {};
+  for (const name of FILTERS) if (params.get(name)) filters[name] = params.get(name);
+  return { q: params.get("q") || "", doc: params.get("doc"), page, sort, filters };
+}
+
+function urlFor(next) {
+  const params = new URLSearchParams();
+  if (next.q) params.set("q", next.q);
+  if (next.doc) params.set("doc", next.doc);
+  for (const [name, value] of Object.entries(next.filters || {})) params.set(name, value);
+  if (next.sort && next.sort !== "relevance") params.set("sort", next.sort);
+  if (next.page && next.page > 1) params.set("page", String(next.page));
+  return "?" + params.toString();
+}
+
+function go(next) {
+  history.pushState(null, "", urlFor(next));
+  render();
+}
+
+function setStatus(text, isError = false) {
+  const status = $("status");
+  status.textContent = text;
+  status.classList.toggle("error", isError);
+}
+
+async function getJson(url) {
+  const response = await fetch(url, { headers: { Accept: "application/json" } });
+  const body = await response.json().catch(() => null);
+  if (!response.ok) {
+    const message = body && body.error ? body.error.message : `HTTP ${response.status}`;
+    throw new Error(message);
+  }
+  return body;
+}
+
+async function renderResults(current) {
+  $("document-view").hidden = true;
+  if (!current.q) {
+    $("results-view").hidden = true;
+    setStatus("输入检索词开始检索。");
+    return;
+  }
+  const params = new URLSearchParams({
+    q: current.q,
+    limit: String(PAGE_SIZE),
+    offset: String((current.page - 1) * PAGE_SIZE),
+    sort: current.sort,
+    facets: "true",
+  });
+  for (const [name, value] of Object.entries(current.filters)) params.set(name, value);
+  setStatus("检索中…");
+  let response;
+  try {
+    response = await getJson("/api/search?" + params.toString());
+  } catch (error) {
+    $("results-view").hidden = true;
+    setStatus("检索出错：" + error.message, true);
+    return;
+  }
+  setStatus(`共 ${response.total} 篇文件（${response.took_ms.toFixed(1)} 毫秒）`);
+  $("results-view").hidden = false;
+  $("sort").value = current.sort;
+  renderFilters(current);
+  renderFacets(current, response.facets || {});
+  renderHits(current, response.hits);
+  renderPager(current, response.total);
+}
+
+function renderFilters(current) {
+  const chips = Object.entries(current.filters).map(([name, value]) =>
+    element("button", {
+      className: "chip", type: "button", title: "取消此筛选",
+      onclick: () => {
+        const filters = { ...current.filters };
+        delete filters[name];
+        go({ ...current, filters, page: 1 });
+      },
+    }, `${FACET_NAMES[name]}：${value} ×`));
+  $("active-filters").replaceChildren(...chips);
+}
+
+function renderFacets(current, facets) {
+  const blocks = [];
+  for (const name of ["category", "region", "type", "year", "agency"]) {
+    const values = (facets[name] || []).slice(0, name === "year" ? 30 : 12);
+    if (!values.length || current.filters[name]) continue;
+    const items = values.map((facet) => element("li", {},
+      element("button", {
+        type: "button", "data-facet": name, "data-value": facet.value,
+        onclick: () => go({ ...current, filters: { ...current.filters, [name]: facet.value }, page: 1 }),
+      }, element("span", {}, facet.value), element("span", { className: "count" }, facet.count))));
+    blocks.push(element("h3", {}, FACET_NAMES[name]), element("ul", {}, ...items));
+  }
+  $("facets").replaceChildren(...blocks);
+}
+
+function renderHits(current, hits) {
+  const items = hits.map((hit) => {
+    const link = element("a", { href: urlFor({ doc: hit.id, q: current.q }) }, hit.title || hit.id);
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      go({ doc: hit.id, q: current.q });
+    });
+    const meta = [hit.date, hit.agency, hit.doc_number, hit.type, hit.region, hit.category]
+      .filter(Boolean).map((value) => element("span", {}, value));
+    const snippet = element("p", { className: "snippet" },
+      hit.article ? element("span", { className: "article" }, hit.article) : null, markedNodes(hit.snippet));
+    return element("li", { className: "hit" }, element("h2", {}, link), element("div", { className: "meta" }, ...meta), snippet);
+  });
+  $("hits").replaceChildren(...items);
+}
+
+function renderPager(current, total) {
+  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  const previous = element("button", { type: "button", onclick: () => go({ ...current, page: current.page - 1 }) }, "上一页");
+  const next = element("button", { type: "button", onclick: () => go({ ...current, page: current.page + 1 }) }, "下一页");
+  previous.disabled = current.page <= 1;
+  next.disabled = current.page >= pages;
+  $("pager").replaceChildren(previous, element("span", {}, `第 ${current.page} / ${pages} 页`), next);
+}
+
+async function renderDocument(current) {
+  $("results-view").hidden = true;
+  const view = $("document-view");
+  view.hidden = false;
+  setStatus("加载文件…");
+  const id = encodeURIComponent(current.doc);
+  let documentView;
+  try {
+    documentView = await getJson(`/api/documents/${id}` + (current.q ? "?q=" + encodeURIComponent(current.q) : ""));
+  } catch (error) {
+    view.replaceChildren();
+    setStatus("无法打开文件：" + error.message, true);
+    return;
+  }
+  setStatus("");
+  const back = element("a", { href: urlFor({ q: current.q }) }, "← 返回检索结果");
+  back.addEventListener("click", (event) => {
+    event.preventDefault();
+    go({ q: current.q });
+  });
+  const fields = [
+    ["发文机关", documentView.agency], ["发文字号", documentView.doc_number_original || documentView.doc_number],
+    ["文种", documentView.type], ["日期", documentView.date], ["公布日期", documentView.published],
+    ["施行日期", documentView.effective], ["成文日期", documentView.issued], ["类别", documentView.category],
+    ["地区", documentView.region], ["来源", documentView.source], ["编号", documentView.id],
+  ].filter(([, value]) => value);
+  const metadata = element("dl", {}, ...fields.flatMap(([name, value]) => [element("dt", {}, name), element("dd", {}, value)]));
+  const sections = documentView.sections.map((section) => element("section",
+    { className: section.matched ? "matched" : "", id: section.label ? "article-" + section.label : "" },
+    markedNodes(section.html)));
+  const related = element("div", { className: "related" }, element("h3", {}, "相关文件"), element("ul", { id: "related" }));
+  view.replaceChildren(back, element("h1", {}, documentView.title), metadata, ...sections, related);
+  const firstMatch = view.querySelector("section.matched");
+  if (firstMatch) firstMatch.scrollIntoView({ block: "center" });
+  try {
+    const similar = await getJson(`/api/documents/${id}/similar?limit=8`);
+    $("related").replaceChildren(...similar.map((item) => {
+      const link = element("a", { href: urlFor({ doc: item.id, q: current.q }) }, item.title);
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        go({ doc: item.id, q: current.q });
+      });
+      return element("li", {}, link, item.date ? ` (${item.date})` : "");
+    }));
+  } catch (error) {
+    $("related").replaceChildren(element("li", {}, "无法加载相关文件：" + error.message));
+  }
+}
+
+function render() {
+  const current = state();
+  $("q").value = current.q;
+  document.title = current.q ? `${current.q} - 政策文件检索` : "政策文件检索";
+  return current.doc ? renderDocument(current) : renderResults(current);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("search-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const current = state();
+    go({ q: $("q").value.trim(), filters: current.doc ? {} : current.filters, sort: current.sort, page: 1 });
+  });
+  $("sort").addEventListener("change", () => go({ ...state(), sort: $("sort").value, page: 1, doc: null }));
+  $("help-toggle").addEventListener("click", (event) => {
+    event.preventDefault();
+    $("help").hidden = !$("help").hidden;
+  });
+  window.addEventListener("popstate", render);
+  render();
+});
