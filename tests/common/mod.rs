@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod webdriver;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -207,20 +209,46 @@ pub fn http(
     request.push_str("\r\n");
     stream.write_all(request.as_bytes()).expect("send");
     let _ = stream.write_all(body);
+    // Read the head, then exactly Content-Length bytes: some servers keep the connection open.
     let mut response = Vec::new();
-    let _ = stream.read_to_end(&mut response);
-    let response = String::from_utf8_lossy(&response).into_owned();
-    let (head, body) = response.split_once("\r\n\r\n").expect("HTTP response");
+    let mut buffer = [0u8; 8192];
+    let head_end = loop {
+        if let Some(at) = response.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        let read = stream.read(&mut buffer).expect("read response");
+        assert!(read > 0, "connection closed before the response head");
+        response.extend_from_slice(&buffer[..read]);
+    };
+    let head = String::from_utf8_lossy(&response[..head_end]).to_ascii_lowercase();
+    let length = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length:"))
+        .and_then(|value| value.trim().parse::<usize>().ok());
+    match length {
+        Some(length) => {
+            while response.len() < head_end + length {
+                let read = stream.read(&mut buffer).expect("read body");
+                if read == 0 {
+                    break;
+                }
+                response.extend_from_slice(&buffer[..read]);
+            }
+        }
+        None => {
+            let _ = stream.read_to_end(&mut response);
+        }
+    }
+    let body = String::from_utf8_lossy(&response[head_end..]).into_owned();
     let status = head
         .split_whitespace()
         .nth(1)
         .and_then(|s| s.parse().ok())
         .expect("status line");
-    let head = head.to_ascii_lowercase();
     let body = if head.contains("transfer-encoding: chunked") {
-        dechunk(body)
+        dechunk(&body)
     } else {
-        body.to_string()
+        body
     };
     HttpResponse { status, head, body }
 }
