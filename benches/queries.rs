@@ -102,7 +102,10 @@ fn main() {
     );
 
     // The two queries of benches/http.sh, for searches/s in-process next to requests/s over HTTP.
-    for (name, q) in [("word 环境保护", "环境保护"), ("phrase \"设工程设计方案\"", "\"设工程设计方案\"")] {
+    for (name, q) in [
+        ("word 环境保护", "环境保护"),
+        ("phrase \"设工程设计方案\"", "\"设工程设计方案\""),
+    ] {
         let millis = time_queries(&engine, &[q.to_string()], 10, 200);
         let per_second = 1000.0 * millis.len() as f64 / millis.iter().sum::<f64>();
         println!("in-process {name}, top 10: {per_second:.0} searches/s on one thread");

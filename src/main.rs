@@ -47,6 +47,15 @@ enum Command {
         /// Exit with status 3 when any file or line was skipped.
         #[arg(long)]
         strict: bool,
+        /// Skip JSON lines longer than this many MB.
+        #[arg(long, value_name = "MB", default_value_t = 64)]
+        max_line_mb: u64,
+        /// Refuse compressed input (.jsonl.gz, DOCX text) that expands past this many MB.
+        #[arg(long, value_name = "MB", default_value_t = 16384)]
+        max_expanded_mb: u64,
+        /// Skip single-document files larger than this many MB.
+        #[arg(long, value_name = "MB", default_value_t = 512)]
+        max_file_mb: u64,
     },
     /// Search the index; builds it from corpus/ first if there is none.
     Search {
@@ -146,7 +155,15 @@ fn run(command: Command) -> Result<()> {
             index,
             full,
             strict,
+            max_line_mb,
+            max_expanded_mb,
+            max_file_mb,
         } => {
+            policy_search::ingest::set_limits(policy_search::ingest::Limits {
+                max_line_bytes: max_line_mb << 20,
+                max_expanded_bytes: max_expanded_mb << 20,
+                max_file_bytes: max_file_mb << 20,
+            });
             let report = index_corpus(&corpus, &index, full)?;
             eprintln!("{}", summary(&report));
             if strict && report.skipped() > 0 {

@@ -5,9 +5,6 @@ use std::io::Read;
 
 use scraper::{ElementRef, Html, Node, Selector};
 
-/// Largest uncompressed `word/document.xml` read from a DOCX (a zip bomb is refused).
-pub const MAX_DOCX_XML_BYTES: u64 = 256 << 20;
-
 /// Elements whose text is never part of the article.
 const SKIPPED_ELEMENTS: &[&str] = &[
     "script", "style", "noscript", "nav", "header", "footer", "iframe", "svg", "form", "button",
@@ -165,22 +162,24 @@ pub fn docx(bytes: &[u8]) -> Result<String, String> {
     let entry = archive
         .by_name("word/document.xml")
         .map_err(|_| "not a DOCX file: it has no word/document.xml".to_string())?;
-    if entry.size() > MAX_DOCX_XML_BYTES {
+    // A zip bomb is refused by its declared size, and by what it really expands to.
+    let max = super::limits().max_expanded_bytes;
+    if entry.size() > max {
         return Err(format!(
             "DOCX text expands to {} MB, more than the {} MB allowed",
             entry.size() >> 20,
-            MAX_DOCX_XML_BYTES >> 20
+            max >> 20
         ));
     }
     let mut xml = String::new();
     entry
-        .take(MAX_DOCX_XML_BYTES + 1)
+        .take(max + 1)
         .read_to_string(&mut xml)
         .map_err(|error| format!("DOCX could not be read: {error}"))?;
-    if xml.len() as u64 > MAX_DOCX_XML_BYTES {
+    if xml.len() as u64 > max {
         return Err(format!(
             "DOCX text expands past the {} MB allowed",
-            MAX_DOCX_XML_BYTES >> 20
+            max >> 20
         ));
     }
     docx_paragraphs(&xml)

@@ -154,6 +154,41 @@ pub struct SourceFile {
     pub key: String,
 }
 
+/// Size limits that keep hostile or broken input from exhausting memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest JSON line read; a longer one is skipped and reported, never held in memory.
+    pub max_line_bytes: u64,
+    /// Most bytes a compressed file (`.jsonl.gz`, a DOCX's text) may expand to.
+    pub max_expanded_bytes: u64,
+    /// Largest single-document file read (text, HTML, PDF, DOCX, JSON).
+    pub max_file_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_line_bytes: 64 << 20,
+            max_expanded_bytes: 16 << 30,
+            max_file_bytes: 512 << 20,
+        }
+    }
+}
+
+static LIMITS: std::sync::RwLock<Option<Limits>> = std::sync::RwLock::new(None);
+
+/// Set the limits for this process (`index --max-line-mb` and friends).
+pub fn set_limits(limits: Limits) {
+    if let Ok(mut current) = LIMITS.write() {
+        *current = Some(limits);
+    }
+}
+
+/// The limits in force.
+pub fn limits() -> Limits {
+    LIMITS.read().ok().and_then(|l| *l).unwrap_or_default()
+}
+
 /// Province-level names recognised as a region when a folder is named after one.
 const REGIONS: &[&str] = &[
     "北京",
@@ -279,7 +314,10 @@ pub fn read_file(file: &SourceFile, sink: &mut impl FnMut(Item)) {
     };
     match file.format {
         Format::JsonLines | Format::JsonLinesGz => read_json_lines(&file.path, file.format, sink),
-        Format::Json => read_json(&file.path, sink),
+        Format::Json => match too_large(file) {
+            Ok(()) => read_json(&file.path, sink),
+            Err(reason) => sink(skip(reason)),
+        },
         _ => match read_single(file) {
             Ok((document, warning)) => {
                 if let Some(reason) = warning {
@@ -325,9 +363,22 @@ pub fn relative_id(path: &Path, base: &Path) -> String {
         .join("/")
 }
 
+fn too_large(file: &SourceFile) -> std::result::Result<(), String> {
+    let max = limits().max_file_bytes;
+    if file.size > max {
+        return Err(format!(
+            "file of {} MB is larger than the {} MB allowed",
+            file.size >> 20,
+            max >> 20
+        ));
+    }
+    Ok(())
+}
+
 /// A file holding one document: text, Markdown, HTML, PDF or DOCX. Returns the document and
 /// a warning worth reporting, or why the file was skipped.
 fn read_single(file: &SourceFile) -> std::result::Result<(Document, Option<String>), String> {
+    too_large(file)?;
     let bytes = std::fs::read(&file.path).map_err(|error| format!("cannot read: {error}"))?;
     let mut warning = None;
     let (title, body) = match file.format {
@@ -476,19 +527,28 @@ fn read_json_lines(path: &Path, format: Format, sink: &mut impl FnMut(Item)) {
         Ok(file) => file,
         Err(error) => return sink(problem(None, format!("cannot read: {error}"), true)),
     };
+    let limits = limits();
     let reader: Box<dyn Read> = match format {
-        Format::JsonLinesGz => Box::new(flate2::read::MultiGzDecoder::new(file)),
+        // The decompressed stream is capped: a gzip bomb stops at the cap with a message.
+        Format::JsonLinesGz => {
+            Box::new(flate2::read::MultiGzDecoder::new(file).take(limits.max_expanded_bytes + 1))
+        }
         _ => Box::new(file),
     };
     let mut reader = BufReader::with_capacity(1 << 20, reader);
     let mut buffer = Vec::new();
     let mut line_number = 0;
+    let mut expanded: u64 = 0;
     loop {
         buffer.clear();
         line_number += 1;
-        match reader.read_until(b'\n', &mut buffer) {
+        // A line longer than the cap is skipped without being held in memory.
+        match (&mut reader)
+            .take(limits.max_line_bytes + 1)
+            .read_until(b'\n', &mut buffer)
+        {
             Ok(0) => break,
-            Ok(_) => {}
+            Ok(read) => expanded += read as u64,
             Err(error) => {
                 let reason = if format == Format::JsonLinesGz {
                     format!("compressed stream is cut or corrupt here ({error}); the lines before it were kept")
@@ -497,6 +557,37 @@ fn read_json_lines(path: &Path, format: Format, sink: &mut impl FnMut(Item)) {
                 };
                 return sink(problem(Some(line_number), reason, true));
             }
+        }
+        if format == Format::JsonLinesGz && expanded > limits.max_expanded_bytes {
+            let reason = format!(
+                "decompresses to more than {} MB, the most read from one file; the lines before were kept",
+                limits.max_expanded_bytes >> 20
+            );
+            return sink(problem(Some(line_number), reason, true));
+        }
+        if buffer.len() as u64 > limits.max_line_bytes && !buffer.ends_with(b"\n") {
+            let mut skipped = buffer.len() as u64;
+            loop {
+                buffer.clear();
+                match (&mut reader).take(1 << 20).read_until(b'\n', &mut buffer) {
+                    Ok(0) => break,
+                    Ok(read) => {
+                        skipped += read as u64;
+                        if buffer.ends_with(b"\n") {
+                            break;
+                        }
+                    }
+                    Err(_) => break,
+                }
+            }
+            expanded += skipped;
+            let reason = format!(
+                "line of {} MB is longer than the {} MB allowed; skipped",
+                skipped >> 20,
+                limits.max_line_bytes >> 20
+            );
+            sink(problem(Some(line_number), reason, true));
+            continue;
         }
         let line = buffer.strip_suffix(b"\n").unwrap_or(&buffer);
         let line = line.strip_suffix(b"\r").unwrap_or(line);

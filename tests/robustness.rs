@@ -1,0 +1,451 @@
+//! Faults and bad input: the indexer killed mid-run, mutated and hostile files, archive bombs,
+//! and random queries and texts. Nothing may panic, lose committed documents or leave the index
+//! unusable.
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use policy_search::ingest::{list_files, read_file, Item};
+use policy_search::{Engine, SearchRequest};
+use proptest::prelude::*;
+
+fn policy_search(args: &[&str], cwd: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_policy-search"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("binary runs")
+}
+
+/// A small deterministic generator (no rand dependency for one test).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+#[test]
+fn killing_the_indexer_never_loses_the_last_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = common::shared().join("corpus/sample");
+    let corpus = sample.to_str().unwrap();
+    let index = dir.path().join("index");
+    let index_arg = index.to_str().unwrap();
+    let output = policy_search(
+        &["index", "--corpus", corpus, "--index", index_arg],
+        dir.path(),
+    );
+    assert!(output.status.success());
+    let started = Instant::now();
+    assert!(policy_search(
+        &["index", "--full", "--corpus", corpus, "--index", index_arg],
+        dir.path()
+    )
+    .status
+    .success());
+    let full_run = started.elapsed();
+    let cases = common::phrase_cases("phrases-sample.tsv");
+    let mut random = Lcg(20261125);
+    for round in 0..20 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_policy-search"))
+            .args(["index", "--full", "--corpus", corpus, "--index", index_arg])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let delay = Duration::from_micros(random.next() % (full_run.as_micros() as u64 + 1));
+        std::thread::sleep(delay);
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let engine = Engine::open(&index)
+            .unwrap_or_else(|e| panic!("round {round}: index does not open: {e}"));
+        assert_eq!(engine.num_docs(), 77, "round {round}");
+        for case in cases.iter().skip(round).step_by(20) {
+            assert_eq!(
+                common::quoted_ids(&engine, &case.phrase),
+                case.ids,
+                "round {round}: {}",
+                case.phrase
+            );
+        }
+    }
+    // The next run completes, and a stale lock is no obstacle (the OS released it).
+    let output = policy_search(
+        &["index", "--corpus", corpus, "--index", index_arg],
+        dir.path(),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn read_everything(path: &Path) -> (usize, Vec<String>) {
+    let (files, _) = list_files(&[path.to_path_buf()], |_| {}).unwrap();
+    let (mut documents, mut problems) = (0, Vec::new());
+    for file in &files {
+        read_file(file, &mut |item| match item {
+            Item::Document(_) => documents += 1,
+            Item::Problem(problem) => problems.push(problem.to_string()),
+        });
+    }
+    (documents, problems)
+}
+
+#[test]
+fn mutated_real_files_give_a_document_or_a_one_line_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let sources = [
+        common::shared().join("corpus/sample/环太湖科技创新圈.txt"),
+        common::shared().join("corpus/sample/行政法规/太湖流域管理条例(2011-09-07).md"),
+        fixtures.join("seed.pdf"),
+        fixtures.join("seed.docx"),
+        fixtures.join("seed.html"),
+    ];
+    let mut random = Lcg(7);
+    let mut cases = 0;
+    for source in &sources {
+        let original = std::fs::read(source).unwrap();
+        let extension = source.extension().unwrap().to_str().unwrap();
+        for variant in 0..12 {
+            let mut bytes = original.clone();
+            match variant % 4 {
+                0 => {
+                    for _ in 0..(1 + random.next() % 16) {
+                        let at = random.next() as usize % bytes.len();
+                        bytes[at] ^= 1 << (random.next() % 8);
+                    }
+                }
+                1 => bytes.truncate(random.next() as usize % bytes.len()),
+                2 => {
+                    bytes = (0..(random.next() % 4096))
+                        .map(|_| random.next() as u8)
+                        .collect()
+                }
+                _ => {
+                    let at = random.next() as usize % bytes.len();
+                    bytes.splice(at..at, std::iter::repeat_n(b'x', 200_000));
+                }
+            }
+            let path = dir.path().join(format!("mutant-{cases}.{extension}"));
+            std::fs::write(&path, &bytes).unwrap();
+            let (documents, problems) = read_everything(&path);
+            let skipped = problems
+                .iter()
+                .filter(|p| !p.contains("ends inside a character"))
+                .count();
+            assert!(
+                documents == 1 || skipped >= 1,
+                "{}: neither text nor a reason",
+                path.display()
+            );
+            assert!(
+                problems
+                    .iter()
+                    .all(|p| !p.contains('\n') && p.contains("mutant-")),
+                "{problems:?}"
+            );
+            cases += 1;
+        }
+    }
+    // Deeply nested JSON is refused with a reason, not a stack overflow.
+    let deep = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
+    std::fs::write(dir.path().join("deep.json"), &deep).unwrap();
+    std::fs::write(dir.path().join("deep.jsonl"), &deep).unwrap();
+    for name in ["deep.json", "deep.jsonl"] {
+        let (documents, problems) = read_everything(&dir.path().join(name));
+        assert_eq!((documents, problems.len()), (0, 1), "{name}: {problems:?}");
+    }
+    assert_eq!(cases, 60);
+}
+
+#[test]
+fn archive_bombs_and_huge_lines_are_refused_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir(&corpus).unwrap();
+    // A gzip stream expanding to 8 MB of short lines, against a 2 MB cap.
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    for n in 0..80_000 {
+        writeln!(gzip, r#"{{"id":"b/{n}","title":"通知{n}","body":"太湖流域水资源保护与水污染防治管理办法全文。"}}"#).unwrap();
+    }
+    std::fs::write(corpus.join("bomb.jsonl.gz"), gzip.finish().unwrap()).unwrap();
+    // A JSON line of 3 MB between two good lines, against a 1 MB line cap.
+    let long = format!(
+        r#"{{"id":"long","title":"长","body":"{}"}}"#,
+        "太".repeat(1 << 20)
+    );
+    let lines = [
+        r#"{"id":"l/1","title":"第一","body":"太湖"}"#,
+        long.as_str(),
+        r#"{"id":"l/2","title":"第二","body":"长江"}"#,
+    ];
+    std::fs::write(corpus.join("lines.jsonl"), lines.join("\n")).unwrap();
+    // A DOCX whose text expands to 4 MB, against the 2 MB cap.
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file(
+        "word/document.xml",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    zip.write_all(
+        format!(
+            "<w:document><w:body><w:p><w:r><w:t>{}</w:t></w:r></w:p></w:body></w:document>",
+            "太".repeat(1_400_000)
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    std::fs::write(corpus.join("bomb.docx"), zip.finish().unwrap().into_inner()).unwrap();
+
+    let output = policy_search(
+        &["index", "--max-expanded-mb", "2", "--max-line-mb", "1"],
+        dir.path(),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("bomb.jsonl.gz:") && stderr.contains("decompresses to more than 2 MB"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("lines.jsonl:2: line of 3 MB is longer than the 1 MB allowed"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("bomb.docx: DOCX text expands"), "{stderr}");
+    let engine = Engine::open(&dir.path().join("index")).unwrap();
+    assert!(engine.document("l/1").is_ok() && engine.document("l/2").is_ok());
+    assert!(
+        engine.document("b/0").is_ok(),
+        "lines before the cap are kept"
+    );
+}
+
+#[test]
+fn path_like_ids_never_reach_the_file_system() {
+    let engine = common::sample_engine();
+    for id in [
+        "../../etc/passwd",
+        "/etc/passwd",
+        "..\\..\\windows",
+        "%2e%2e%2fetc%2fpasswd",
+        "",
+    ] {
+        assert!(engine.document(id).is_err(), "{id}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_parser_never_panics_and_errors_carry_a_position(query in "[ 太湖\"“”()|:/spa-zA-Z0-9年\\-，。、]{0,40}") {
+        match policy_search::query::parse(&query) {
+            Ok(_) => {}
+            Err(error) => {
+                let message = error.to_string();
+                prop_assert!(message.contains(" at ") || message.contains("empty query") || message.contains("only excludes"), "{message}");
+            }
+        }
+    }
+
+    #[test]
+    fn token_offsets_are_char_boundaries_of_the_original(text in "\\PC{0,200}") {
+        let analyzed = policy_search::analysis::analyze(&text);
+        for token in analyzed.words.iter().chain(&analyzed.grams).chain(&analyzed.chars) {
+            prop_assert!(token.offset_from <= token.offset_to && token.offset_to <= text.len());
+            prop_assert!(text.is_char_boundary(token.offset_from) && text.is_char_boundary(token.offset_to));
+        }
+    }
+
+    #[test]
+    fn searching_random_text_never_fails_unexpectedly(query in "\\PC{1,30}") {
+        match common::sample_engine().search(&SearchRequest::new(query.clone())) {
+            Ok(response) => prop_assert!(response.hits.len() <= 10),
+            Err(policy_search::Error::InvalidQuery { message }) => prop_assert!(!message.is_empty()),
+            Err(other) => prop_assert!(false, "{query:?}: {other}"),
+        }
+    }
+}
+
+/// Seconds the soak test runs (the issue asks for 60; `POLICY_SEARCH_SOAK_SECONDS` shortens it
+/// for a quick local run).
+fn soak_seconds() -> u64 {
+    std::env::var("POLICY_SEARCH_SOAK_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60)
+}
+
+#[test]
+fn the_server_answers_every_request_while_the_index_is_rebuilt() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir(&corpus).unwrap();
+    for file in [
+        "环太湖科技创新圈.txt",
+        "行政法规/太湖流域管理条例(2011-09-07).md",
+    ] {
+        let source = common::shared().join("corpus/sample").join(file);
+        std::fs::copy(source, corpus.join(Path::new(file).file_name().unwrap())).unwrap();
+    }
+    let index = dir.path().join("index");
+    let reindex = |full: bool| {
+        let mut args = vec![
+            "index",
+            "--corpus",
+            corpus.to_str().unwrap(),
+            "--index",
+            index.to_str().unwrap(),
+        ];
+        if full {
+            args.push("--full");
+        }
+        let output = policy_search(&args, dir.path());
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    reindex(true);
+    let addr = common::serve_in_background(&index, policy_search::server::ServerOptions::default());
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let (served, failed) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let clients: Vec<_> = (0..32)
+        .map(|client| {
+            let (stop, served, failed) = (stop.clone(), served.clone(), failed.clone());
+            std::thread::spawn(move || {
+                let queries = [
+                    "太湖",
+                    "%22%E5%A4%AA%E6%B9%96%E6%B5%81%E5%9F%9F%22",
+                    "%E7%A7%91%E5%88%9B",
+                ];
+                let mut n = client;
+                while !stop.load(Ordering::Relaxed) {
+                    let q = queries[n % queries.len()];
+                    let q = if q == "太湖" {
+                        common::encode(q)
+                    } else {
+                        q.to_string()
+                    };
+                    let (status, body) =
+                        common::http_get(addr, &format!("/api/search?q={q}&limit=5"));
+                    if status == 200 && body.contains("\"total\"") {
+                        served.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                    n += 1;
+                }
+            })
+        })
+        .collect();
+
+    let deadline = Instant::now() + Duration::from_secs(soak_seconds());
+    let mut commits = 0;
+    while Instant::now() < deadline {
+        // Each round adds a document with a phrase of its own, then a full rebuild removes it.
+        let marker = format!("第{commits}轮测试专用短语");
+        std::fs::write(corpus.join("round.txt"), format!("轮次通知\n{marker}")).unwrap();
+        reindex(false);
+        let committed = Instant::now();
+        let query = format!("/api/search?q={}", common::encode(&format!("\"{marker}\"")));
+        while !common::http_get(addr, &query).1.contains("\"total\":1") {
+            assert!(
+                committed.elapsed() < Duration::from_secs(1),
+                "commit {commits} not visible within 1 s"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::fs::remove_file(corpus.join("round.txt")).unwrap();
+        reindex(true);
+        commits += 2;
+    }
+    stop.store(true, Ordering::Relaxed);
+    for client in clients {
+        client.join().unwrap();
+    }
+    let (served, failed) = (
+        served.load(Ordering::Relaxed),
+        failed.load(Ordering::Relaxed),
+    );
+    println!(
+        "soak: {served} requests answered, {failed} failed, {commits} commits in {} s",
+        soak_seconds()
+    );
+    assert_eq!(failed, 0);
+    assert!(served > 100 && commits >= 2);
+}
+
+/// Peak resident memory of a running child, sampled until it exits, in MB.
+fn peak_rss_mb(child: &mut std::process::Child) -> u64 {
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak_kb = 0;
+    while child.try_wait().ok().flatten().is_none() {
+        if let Ok(status) = std::fs::read_to_string(&status_path) {
+            let hwm = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok());
+            peak_kb = peak_kb.max(hwm.unwrap_or(0));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    peak_kb / 1024
+}
+
+#[test]
+fn a_two_gigabyte_line_does_not_exhaust_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir(&corpus).unwrap();
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    writeln!(gzip, r#"{{"id":"before","title":"之前","body":"太湖"}}"#).unwrap();
+    gzip.write_all(br#"{"id":"huge","title":"huge","body":""#)
+        .unwrap();
+    let chunk = "太".repeat((1 << 20) / 3).into_bytes();
+    let mut written = 0u64;
+    while written < 2 << 30 {
+        gzip.write_all(&chunk).unwrap();
+        written += chunk.len() as u64;
+    }
+    gzip.write_all(b"\"}\n").unwrap();
+    writeln!(gzip, r#"{{"id":"after","title":"之后","body":"长江"}}"#).unwrap();
+    std::fs::write(corpus.join("huge.jsonl.gz"), gzip.finish().unwrap()).unwrap();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_policy-search"))
+        .args(["index"])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let peak = peak_rss_mb(&mut child);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("huge.jsonl.gz:2: line of 2048 MB is longer than the 64 MB allowed"),
+        "{stderr}"
+    );
+    assert!(peak < 1024, "peak RSS {peak} MB");
+    let engine = Engine::open(&dir.path().join("index")).unwrap();
+    assert!(engine.document("before").is_ok() && engine.document("after").is_ok());
+}
