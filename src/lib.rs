@@ -10,12 +10,14 @@
 //! - [`search`]: queries run, ranked and turned into hits; [`snippet`]: their highlighted passages;
 //!   [`facets`]: counts per category, region, type, agency, year; [`proximity`]: `/s` and `/p`;
 //! - [`structure`]: sentences, paragraphs and 条 of a text; [`metadata`]: 文种 and other fields;
-//! - [`server`]: the JSON API over HTTP;
+//! - [`server`]: the JSON API over HTTP and the page; [`export`]: analysed documents for
+//!   Quickwit or OpenSearch;
 //! - [`error`]: the one error type, with codes and exit statuses.
 
 pub mod analysis;
 pub mod error;
 pub mod expansion;
+pub mod export;
 pub mod facets;
 pub mod indexer;
 pub mod ingest;

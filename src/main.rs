@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use policy_search::export::{export, ExportFormat};
 use policy_search::indexer::{last_build, update_index, BuildReport, IndexOptions, Progress};
 use policy_search::search::{
     Engine, Filters, SearchRequest, SearchResponse, DEFAULT_LIMIT, DEFAULT_SIMILAR,
@@ -117,6 +118,21 @@ enum Command {
         /// The document's id.
         id: String,
     },
+    /// Write every document, analysed, for Quickwit (NDJSON) or OpenSearch (_bulk).
+    Export {
+        /// The index folder.
+        #[arg(long, value_name = "DIR", default_value = "index")]
+        index: PathBuf,
+        /// The target engine.
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// The OpenSearch index named in the action lines.
+        #[arg(long, default_value = "policies")]
+        index_name: String,
+        /// Write here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Serve the JSON API; builds the index from corpus/ first if there is none.
     Serve {
         /// The index folder.
@@ -210,6 +226,32 @@ fn run(command: Command) -> Result<()> {
             } else {
                 print_hits(&response, offset)
             }
+        }
+        Command::Export {
+            index,
+            format,
+            index_name,
+            output,
+        } => {
+            let engine = Engine::open(&index)?;
+            let count = match &output {
+                Some(path) => {
+                    let file =
+                        std::fs::File::create(path).map_err(|source| Error::io(path, source))?;
+                    let mut writer = std::io::BufWriter::new(file);
+                    let count = export(&engine, format, &index_name, &mut writer)?;
+                    std::io::Write::flush(&mut writer).map_err(|source| Error::io(path, source))?;
+                    count
+                }
+                None => export(
+                    &engine,
+                    format,
+                    &index_name,
+                    &mut std::io::BufWriter::new(std::io::stdout().lock()),
+                )?,
+            };
+            eprintln!("exported {count} documents");
+            Ok(())
         }
         Command::Similar {
             index,

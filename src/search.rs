@@ -492,30 +492,57 @@ impl Engine {
         Ok(ids)
     }
 
+    /// Every stored document, in index order, handed to `visit`; returns how many.
+    pub fn for_each_document(
+        &self,
+        mut visit: impl FnMut(StoredDocument) -> Result<()>,
+    ) -> Result<usize> {
+        let searcher = self.reader.searcher();
+        let mut count = 0;
+        for segment in searcher.segment_readers() {
+            let store = segment
+                .get_store_reader(64)
+                .map_err(|e| Error::Internal(e.to_string()))?;
+            for doc_id in 0..segment.max_doc() {
+                if segment.is_deleted(doc_id) {
+                    continue;
+                }
+                let document: TantivyDocument = store.get(doc_id).map_err(|e| self.error(e))?;
+                visit(self.stored(&document))?;
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
     /// The stored document with `id`.
     pub fn document(&self, id: &str) -> Result<StoredDocument> {
         let searcher = self.reader.searcher();
         let (_, document) = self
             .find(&searcher, id)?
             .ok_or_else(|| Error::DocumentNotFound { id: id.to_string() })?;
+        Ok(self.stored(&document))
+    }
+
+    fn stored(&self, document: &TantivyDocument) -> StoredDocument {
         let fields = &self.fields;
-        Ok(StoredDocument {
-            id: id.to_string(),
-            title: text_value(&document, fields.title).unwrap_or_default(),
-            body: text_value(&document, fields.body).unwrap_or_default(),
-            date: date_value(&document, fields.date),
-            category: text_value(&document, fields.category),
-            region: text_value(&document, fields.region),
-            doc_type: text_value(&document, fields.doc_type),
-            agency: text_value(&document, fields.agency),
-            doc_number: text_value(&document, fields.doc_number),
-            doc_number_original: text_value(&document, fields.doc_number_original),
-            issued: date_value(&document, fields.issued),
-            published: date_value(&document, fields.published),
-            effective: date_value(&document, fields.effective),
-            source: text_value(&document, fields.source),
-            path: text_value(&document, fields.path),
-        })
+        StoredDocument {
+            id: text_value(document, fields.id).unwrap_or_default(),
+            title: text_value(document, fields.title).unwrap_or_default(),
+            body: text_value(document, fields.body).unwrap_or_default(),
+            date: date_value(document, fields.date),
+            category: text_value(document, fields.category),
+            region: text_value(document, fields.region),
+            doc_type: text_value(document, fields.doc_type),
+            agency: text_value(document, fields.agency),
+            doc_number: text_value(document, fields.doc_number),
+            doc_number_original: text_value(document, fields.doc_number_original),
+            issued: date_value(document, fields.issued),
+            published: date_value(document, fields.published),
+            effective: date_value(document, fields.effective),
+            source: text_value(document, fields.source),
+            path: text_value(document, fields.path),
+        }
     }
 
     /// The document with `id`, cut into its preamble and 条, with the matches of `q` marked.

@@ -255,3 +255,57 @@ fn dict_files_are_checked_and_used_by_index_and_search() {
     let response: SearchResponse = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(response.hits[0].id, "环太湖科技创新圈.txt");
 }
+
+#[test]
+fn export_writes_analysed_documents_for_quickwit_and_opensearch() {
+    let dir = temp_corpus();
+    assert!(policy_search(&["index"], dir.path()).status.success());
+    let output = policy_search(&["export", "--format", "quickwit"], dir.path());
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let lines: Vec<serde_json::Value> = text(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("NDJSON"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    let seed = lines
+        .iter()
+        .find(|d| d["id"] == "环太湖科技创新圈.txt")
+        .expect("seed exported");
+    // The units are space-separated, so a phrase's units occur consecutively, even 湖科.
+    assert!(seed["body_units"]
+        .as_str()
+        .unwrap()
+        .contains(" 太 湖 科 技 创 新 圈 "));
+    assert!(seed["body_words"]
+        .as_str()
+        .unwrap()
+        .split(' ')
+        .any(|w| w == "太湖" || w == "环太湖"));
+    let regulation = lines
+        .iter()
+        .find(|d| d["type"] == "条例")
+        .expect("regulation exported");
+    assert_eq!(regulation["doc_number"], "国务院令第604号");
+
+    let output = policy_search(
+        &[
+            "export",
+            "--format",
+            "opensearch",
+            "--index-name",
+            "laws",
+            "--output",
+            "bulk.ndjson",
+        ],
+        dir.path(),
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let bulk = std::fs::read_to_string(dir.path().join("bulk.ndjson")).unwrap();
+    let lines: Vec<serde_json::Value> = bulk
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[0]["index"]["_index"], "laws");
+    assert_eq!(lines[0]["index"]["_id"], lines[1]["id"]);
+}
