@@ -1,16 +1,32 @@
-//! Query latency on an index of the large corpus, per query class, in-process.
+//! Query latency per query class on an index of the large corpus, in-process, warm and after
+//! dropping the page cache.
 //!
-//! `cargo bench --bench queries`: builds a temporary index of
-//! `../shared/corpus/large/policies.jsonl.gz`, then runs the phrase set quoted (all matching
-//! documents, limit 1000) and the known-item titles unquoted (top 10, with snippets).
+//! `cargo bench --bench queries` (corpus `../shared/corpus/large/policies.jsonl.gz`; queries from
+//! `../shared/eval/` and the word list below). Set `POLICY_SEARCH_BENCH_INDEX=DIR` to reuse or
+//! keep an index (e.g. of a replicated corpus).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use policy_search::indexer::build_index;
+use policy_search::indexer::{update_index, IndexOptions};
+use policy_search::search::{Filters, Sort};
 use policy_search::{Engine, SearchRequest};
 
-fn column(path: &PathBuf, index: usize) -> Vec<String> {
+/// Words a researcher types: policy terms of every frequency.
+const WORDS: &[&str] = &[
+    "太湖",
+    "营商环境",
+    "科技创新",
+    "长三角",
+    "人民政府",
+    "数据",
+    "环境保护",
+    "税",
+    "知识产权",
+    "公共服务",
+];
+
+fn column(path: &Path, index: usize) -> Vec<String> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.lines()
         .skip(1)
@@ -23,7 +39,7 @@ fn report(name: &str, mut millis: Vec<f64>) {
     millis.sort_by(f64::total_cmp);
     let at = |q: f64| millis[((millis.len() - 1) as f64 * q).round() as usize];
     println!(
-        "{name:<34} n={:<4} p50 {:>7.3} ms  p99 {:>7.3} ms  max {:>7.3} ms",
+        "{name:<44} n={:<5} p50 {:>8.3} ms  p99 {:>8.3} ms  max {:>8.3} ms",
         millis.len(),
         at(0.5),
         at(0.99),
@@ -31,83 +47,143 @@ fn report(name: &str, mut millis: Vec<f64>) {
     );
 }
 
-fn time_queries(engine: &Engine, queries: &[String], limit: usize, rounds: usize) -> Vec<f64> {
+/// Time each request once per round; round 0 only warms the caches when `warm`.
+fn time_requests(
+    engine: &Engine,
+    requests: &[SearchRequest],
+    rounds: usize,
+    warm: bool,
+) -> Vec<f64> {
     let mut millis = Vec::new();
     for round in 0..=rounds {
-        for q in queries {
-            let mut request = SearchRequest::new(q.clone());
-            request.limit = limit;
+        for request in requests {
             let started = Instant::now();
-            let response = engine.search(&request).expect("search runs");
-            let elapsed = started.elapsed().as_secs_f64() * 1e3;
-            std::hint::black_box(response);
-            if round > 0 {
-                millis.push(elapsed); // round 0 warms the caches
+            std::hint::black_box(engine.search(request).expect("search runs"));
+            if round > 0 || !warm {
+                millis.push(started.elapsed().as_secs_f64() * 1e3);
             }
+        }
+        if !warm {
+            break;
         }
     }
     millis
 }
 
+fn requests(queries: &[String], configure: impl Fn(&mut SearchRequest)) -> Vec<SearchRequest> {
+    queries
+        .iter()
+        .map(|q| {
+            let mut request = SearchRequest::new(q.clone());
+            configure(&mut request);
+            request
+        })
+        .collect()
+}
+
+/// Drop the page cache (root only); false where the kernel does not allow it.
+fn drop_page_cache() -> bool {
+    let _ = std::process::Command::new("sync").status();
+    std::fs::write("/proc/sys/vm/drop_caches", "3").is_ok()
+}
+
 fn main() {
     let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    let dir = tempfile::tempdir().expect("temp dir");
-    build_index(
-        &[shared.join("corpus/large/policies.jsonl.gz")],
-        dir.path(),
-        |_| {},
-    )
-    .expect("index builds");
-    let engine = Engine::open(dir.path()).expect("index opens");
+    let kept = std::env::var_os("POLICY_SEARCH_BENCH_INDEX").map(PathBuf::from);
+    let temporary = tempfile::tempdir().expect("temp dir");
+    let dir = kept.unwrap_or_else(|| temporary.path().to_path_buf());
+    if policy_search::indexer::last_build(&dir).is_none() {
+        let corpus = [shared.join("corpus/large/policies.jsonl.gz")];
+        update_index(&corpus, &dir, &IndexOptions::default(), |_| {}).expect("index builds");
+    }
+    let engine = Engine::open(&dir).expect("index opens");
+    println!("index: {} documents", engine.num_docs());
 
     let phrases: Vec<String> = column(&shared.join("eval/phrases-large.tsv"), 0)
         .into_iter()
         .map(|p| format!("\"{p}\""))
         .collect();
     let titles = column(&shared.join("eval/known-items-large.tsv"), 0);
-    let words: Vec<String> = [
-        "太湖",
-        "营商环境",
-        "科技创新",
-        "长三角",
-        "人民政府",
-        "数据",
-        "环境保护",
-        "税",
-    ]
-    .iter()
-    .map(|w| w.to_string())
-    .collect();
+    let words: Vec<String> = WORDS.iter().map(|w| w.to_string()).collect();
     let pairs: Vec<String> = words
         .windows(2)
         .map(|pair| format!("{} {}", pair[0], pair[1]))
         .collect();
+    let ors: Vec<String> = words
+        .windows(2)
+        .map(|pair| format!("{} OR {}", pair[0], pair[1]))
+        .collect();
 
-    report(
-        "quoted phrase, all ids (limit 1000)",
-        time_queries(&engine, &phrases, 1000, 3),
-    );
-    report(
-        "quoted phrase, top 10",
-        time_queries(&engine, &phrases, 10, 3),
-    );
-    report(
-        "title as typed, top 10",
-        time_queries(&engine, &titles, 10, 3),
-    );
-    report("single word, top 10", time_queries(&engine, &words, 10, 20));
-    report(
-        "two words AND, top 10",
-        time_queries(&engine, &pairs, 10, 20),
-    );
+    let classes: Vec<(&str, Vec<SearchRequest>, usize)> = vec![
+        ("single word, top 10", requests(&words, |_| {}), 20),
+        ("two words AND, top 10", requests(&pairs, |_| {}), 20),
+        ("two words OR, top 10", requests(&ors, |_| {}), 20),
+        (
+            "quoted phrase 1–12 chars, top 10",
+            requests(&phrases, |_| {}),
+            3,
+        ),
+        ("title as typed, top 10", requests(&titles, |_| {}), 3),
+        (
+            "word filtered by year 2021, top 10",
+            requests(&words, |r| {
+                r.filters = Filters {
+                    year: Some("2021".into()),
+                    ..Filters::default()
+                }
+            }),
+            20,
+        ),
+        (
+            "word sorted by date, top 10",
+            requests(&words, |r| r.sort = Sort::DateDesc),
+            20,
+        ),
+        (
+            "word, deep page (offset 500)",
+            requests(&words, |r| r.offset = 500),
+            20,
+        ),
+        (
+            "quoted phrase, every hit (limit 1000)",
+            requests(&phrases, |r| r.limit = 1000),
+            3,
+        ),
+    ];
+    println!("-- warm");
+    for (name, requests, rounds) in &classes {
+        report(name, time_requests(&engine, requests, *rounds, true));
+    }
+
+    // Matching alone, without reading stored text: every matching id of each phrase.
+    let mut millis = Vec::new();
+    for round in 0..=10 {
+        for q in &phrases {
+            let started = Instant::now();
+            std::hint::black_box(engine.matching_ids(q).expect("matches"));
+            if round > 0 {
+                millis.push(started.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+    }
+    report("quoted phrase, all matching ids (no text)", millis);
 
     // The two queries of benches/http.sh, for searches/s in-process next to requests/s over HTTP.
     for (name, q) in [
         ("word 环境保护", "环境保护"),
         ("phrase \"设工程设计方案\"", "\"设工程设计方案\""),
     ] {
-        let millis = time_queries(&engine, &[q.to_string()], 10, 200);
+        let millis = time_requests(&engine, &requests(&[q.to_string()], |_| {}), 200, true);
         let per_second = 1000.0 * millis.len() as f64 / millis.iter().sum::<f64>();
         println!("in-process {name}, top 10: {per_second:.0} searches/s on one thread");
+    }
+
+    println!("-- cold (page cache dropped before each class)");
+    for (name, requests, _) in &classes {
+        if !drop_page_cache() {
+            println!("(cannot drop the page cache here: needs root and a writable /proc/sys/vm/drop_caches)");
+            break;
+        }
+        report(name, time_requests(&engine, requests, 0, false));
     }
 }

@@ -465,7 +465,12 @@ impl Engine {
     /// The ids of every document matching `q`, in no particular order (for exhaustive checks
     /// and benchmarks: no stored text is read).
     pub fn matching_ids(&self, q: &str) -> Result<Vec<String>> {
-        let plan = Planner::new(&self.fields).plan(&parse(q)?);
+        // The matcher alone: ranking clauses would only cost time here.
+        let matcher = Planner::new(&self.fields).node(&parse(q)?);
+        let plan = Plan {
+            query: matcher,
+            highlights: Vec::new(),
+        };
         let searcher = self.reader.searcher();
         let addresses = searcher
             .search(plan.query.as_ref(), &tantivy::collector::DocSetCollector)
