@@ -17,7 +17,7 @@ port=7791
 start=$(date +%s%N)
 RUST_LOG=warn ./target/release/policy-search serve --index "$index" --addr 127.0.0.1:$port 2>/dev/null &
 server=$!
-until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.01; done
+for _ in $(seq 3000); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.01; done
 echo "serve ready (first /healthz answered) in $(( ($(date +%s%N) - start) / 1000000 )) ms on an existing index of the large corpus"
 word="/api/search?q=%E7%8E%AF%E5%A2%83%E4%BF%9D%E6%8A%A4"                    # 环境保护
 phrase="/api/search?q=%22%E8%AE%BE%E5%B7%A5%E7%A8%8B%E8%AE%BE%E8%AE%A1%E6%96%B9%E6%A1%88%22"  # "设工程设计方案"
