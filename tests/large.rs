@@ -7,24 +7,12 @@ use common::*;
 
 #[test]
 fn every_large_phrase_returns_exactly_its_documents() {
-    let cases = phrase_cases("phrases-large.tsv");
-    assert_eq!(cases.len(), 200);
-    let (recall, precision, failures) = phrase_quality(large_engine(), &cases);
-    println!("phrases-large: recall {recall:.3}, precision {precision:.3}");
-    assert!(
-        failures.is_empty(),
-        "{} phrases wrong:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_phrase_set_exact(large_engine(), "phrases-large.tsv", 200);
 }
 
 #[test]
 fn known_large_titles_rank_first() {
-    let items = known_items("known-items-large.tsv");
-    let (p_at_1, mrr, misses) = known_item_quality(large_engine(), &items);
-    println!("known-items-large: P@1 {p_at_1:.3}, MRR@10 {mrr:.3}; misses: {misses:#?}");
-    assert!(p_at_1 >= 0.99, "P@1 {p_at_1:.3} below 0.99: {misses:#?}");
+    assert_known_items_rank_first(large_engine(), "known-items-large.tsv", 0.99);
 }
 
 #[test]

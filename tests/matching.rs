@@ -9,24 +9,12 @@ use policy_search::SearchRequest;
 
 #[test]
 fn every_sample_phrase_returns_exactly_its_documents() {
-    let cases = phrase_cases("phrases-sample.tsv");
-    assert_eq!(cases.len(), 300);
-    let (recall, precision, failures) = phrase_quality(sample_engine(), &cases);
-    println!("phrases-sample: recall {recall:.3}, precision {precision:.3}");
-    assert!(
-        failures.is_empty(),
-        "{} phrases wrong:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_phrase_set_exact(sample_engine(), "phrases-sample.tsv", 300);
 }
 
 #[test]
 fn known_sample_titles_rank_first() {
-    let items = known_items("known-items-sample.tsv");
-    let (p_at_1, mrr, misses) = known_item_quality(sample_engine(), &items);
-    println!("known-items-sample: P@1 {p_at_1:.3}, MRR@10 {mrr:.3}; misses: {misses:#?}");
-    assert!(p_at_1 >= 0.9, "P@1 {p_at_1:.3} below 0.9: {misses:#?}");
+    assert_known_items_rank_first(sample_engine(), "known-items-sample.tsv", 0.9);
 }
 
 #[test]

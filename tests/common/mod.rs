@@ -146,6 +146,31 @@ pub fn phrase_quality(engine: &Engine, cases: &[PhraseCase]) -> (f64, f64, Vec<S
     )
 }
 
+/// Assert that every phrase of the set `name` (of `count` rows) returns exactly its documents.
+pub fn assert_phrase_set_exact(engine: &Engine, name: &str, count: usize) {
+    let cases = phrase_cases(name);
+    assert_eq!(cases.len(), count);
+    let (recall, precision, failures) = phrase_quality(engine, &cases);
+    println!("{name}: recall {recall:.3}, precision {precision:.3}");
+    assert!(
+        failures.is_empty(),
+        "{} phrases wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Assert that at least `min_p_at_1` of the known items of set `name` rank first; prints MRR@10.
+pub fn assert_known_items_rank_first(engine: &Engine, name: &str, min_p_at_1: f64) {
+    let items = known_items(name);
+    let (p_at_1, mrr, misses) = known_item_quality(engine, &items);
+    println!("{name}: P@1 {p_at_1:.3}, MRR@10 {mrr:.3}; misses: {misses:#?}");
+    assert!(
+        p_at_1 >= min_p_at_1,
+        "P@1 {p_at_1:.3} below {min_p_at_1}: {misses:#?}"
+    );
+}
+
 /// Share found at rank 1 and MRR@10 of a known-item set.
 pub fn known_item_quality(engine: &Engine, items: &[KnownItem]) -> (f64, f64, Vec<String>) {
     let mut at_one = 0;
