@@ -447,10 +447,22 @@ pub struct ViewTokenStream {
     token: Token,
 }
 
+/// Word-view token streams opened in this process: two per indexed document (title and body).
+/// The indexer compares it with the documents it has handed over to keep Tantivy's queue short.
+static WORD_STREAMS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many word-view token streams Tantivy has opened so far in this process.
+pub fn word_streams_opened() -> u64 {
+    WORD_STREAMS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 impl Tokenizer for ViewTokenizer {
     type TokenStream<'a> = ViewTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> ViewTokenStream {
+        if self.0 == View::Words {
+            WORD_STREAMS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         ViewTokenStream {
             analysis: analysis_of(text),
             view: self.0,

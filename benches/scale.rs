@@ -1,0 +1,146 @@
+//! Scale: the large corpus replicated N times with distinct ids (generated in a temporary
+//! folder, never committed), indexed, then queried.
+//!
+//! `cargo bench --bench scale -- 10` (default 10; 100 needs ~7 GB of temporary disk and about
+//! ten minutes per 1,000 MB of text at the current indexing speed).
+
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use policy_search::indexer::{update_index, IndexOptions};
+use policy_search::{Engine, SearchRequest};
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| {
+            value
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn percentiles(mut millis: Vec<f64>) -> (f64, f64, f64) {
+    millis.sort_by(f64::total_cmp);
+    let at = |q: f64| millis[((millis.len() - 1) as f64 * q).round() as usize];
+    (at(0.5), at(0.99), millis[millis.len() - 1])
+}
+
+fn main() {
+    let replicas: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(10);
+    let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let corpus = scratch.path().join("replicated.jsonl");
+    let source = flate2::read::MultiGzDecoder::new(
+        std::fs::File::open(shared.join("corpus/large/policies.jsonl.gz")).expect("large corpus"),
+    );
+    let lines: Vec<String> = BufReader::new(source)
+        .lines()
+        .map(|l| l.expect("readable"))
+        .collect();
+    let mut out = BufWriter::new(std::fs::File::create(&corpus).expect("scratch file"));
+    for replica in 0..replicas {
+        for line in &lines {
+            let mut record: serde_json::Value = serde_json::from_str(line).expect("JSON");
+            let id = format!("{}#{replica}", record["id"].as_str().unwrap_or_default());
+            record["id"] = serde_json::Value::String(id);
+            serde_json::to_writer(&mut out, &record).expect("write");
+            out.write_all(b"\n").expect("write");
+        }
+    }
+    out.flush().expect("flush");
+    drop(out);
+
+    let index = scratch.path().join("index");
+    let options = IndexOptions {
+        full: true,
+        ..IndexOptions::default()
+    };
+    let report = update_index(&[corpus], &index, &options, |_| {}).expect("index builds");
+    let size: u64 = std::fs::read_dir(&index)
+        .expect("index")
+        .flatten()
+        .filter_map(|e| e.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    let seconds = report.elapsed.as_secs_f64();
+    println!(
+        "×{replicas}: {} documents, {:.0} MB of text in {seconds:.1} s, {:.1} MB/s, {:.0} documents/s",
+        report.documents,
+        report.text_bytes as f64 / 1e6,
+        report.megabytes_per_second(),
+        report.documents as f64 / seconds
+    );
+    println!(
+        "index size {:.0} MB ({:.2} × text), peak RSS {:.0} MB",
+        size as f64 / 1e6,
+        size as f64 / report.text_bytes as f64,
+        peak_rss_mb()
+    );
+
+    let started = Instant::now();
+    let engine = Engine::open(&index).expect("index opens");
+    println!("open: {:.0} ms", started.elapsed().as_secs_f64() * 1e3);
+    let phrases: Vec<String> = std::fs::read_to_string(shared.join("eval/phrases-large.tsv"))
+        .expect("phrases")
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split('\t').next())
+        .map(|p| format!("\"{p}\""))
+        .collect();
+    let words = [
+        "太湖",
+        "营商环境",
+        "科技创新",
+        "长三角",
+        "人民政府",
+        "数据",
+        "环境保护",
+        "税",
+    ];
+    for (name, queries) in [
+        (
+            "single word, top 10",
+            words.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
+        ),
+        ("quoted phrase, top 10", phrases.clone()),
+    ] {
+        let mut millis = Vec::new();
+        for round in 0..3 {
+            for q in &queries {
+                let started = Instant::now();
+                std::hint::black_box(
+                    engine
+                        .search(&SearchRequest::new(q.clone()))
+                        .expect("search"),
+                );
+                if round > 0 {
+                    millis.push(started.elapsed().as_secs_f64() * 1e3);
+                }
+            }
+        }
+        let (p50, p99, max) = percentiles(millis);
+        println!("{name:<28} p50 {p50:.2} ms  p99 {p99:.2} ms  max {max:.2} ms");
+    }
+    let mut millis = Vec::new();
+    for q in &phrases {
+        let started = Instant::now();
+        std::hint::black_box(engine.matching_ids(q).expect("matches"));
+        millis.push(started.elapsed().as_secs_f64() * 1e3);
+    }
+    let (p50, p99, max) = percentiles(millis);
+    println!(
+        "{:<28} p50 {p50:.2} ms  p99 {p99:.2} ms  max {max:.2} ms",
+        "phrase, all matching ids"
+    );
+}
