@@ -61,6 +61,15 @@ pub enum Error {
         /// The index directory.
         dir: PathBuf,
     },
+    /// Writing the index failed part-way (a full disk, a read-only folder); the last commit is
+    /// untouched.
+    #[error("writing the index at {} failed ({detail}); check free disk space and write permission: the previous index is still in place", dir.display())]
+    IndexWriteFailed {
+        /// The index directory.
+        dir: PathBuf,
+        /// Tantivy's account of it.
+        detail: String,
+    },
     /// Tantivy failed on the index at `dir`.
     #[error("index at {}: {source}", dir.display())]
     Index {
@@ -95,6 +104,10 @@ impl Error {
             tantivy::TantivyError::LockFailure(..) => Error::IndexLocked {
                 dir: dir.to_path_buf(),
             },
+            tantivy::TantivyError::ErrorInThread(detail) => Error::IndexWriteFailed {
+                dir: dir.to_path_buf(),
+                detail,
+            },
             source => Error::Index {
                 dir: dir.to_path_buf(),
                 source,
@@ -121,6 +134,7 @@ impl Error {
             Error::IndexNotFound { .. } => "index_not_found",
             Error::IndexLocked { .. } => "index_locked",
             Error::IncompatibleIndex { .. } => "incompatible_index",
+            Error::IndexWriteFailed { .. } => "index_write_failed",
             Error::Index { .. } => "index_error",
             Error::Io { .. } => "io_error",
             Error::Strict { .. } => "skipped_input",

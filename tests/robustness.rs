@@ -449,3 +449,57 @@ fn a_two_gigabyte_line_does_not_exhaust_memory() {
     let engine = Engine::open(&dir.path().join("index")).unwrap();
     assert!(engine.document("before").is_ok() && engine.document("after").is_ok());
 }
+
+#[test]
+fn a_full_disk_fails_the_run_and_keeps_the_last_index() {
+    // A 10 MB tmpfs in a private mount namespace (unshare maps the caller to root there, so
+    // this needs no privileges where user namespaces are enabled, and runs as root in CI).
+    let dir = tempfile::tempdir().unwrap();
+    let (disk, out) = (dir.path().join("disk"), dir.path().join("out"));
+    std::fs::create_dir_all(&disk).unwrap();
+    std::fs::create_dir_all(&out).unwrap();
+    let script = format!(
+        r#"set -u
+mount -t tmpfs -o size=10m tmpfs "{disk}" || exit 90
+B="{binary}"; S="{sample}"; I="{disk}/index"; O="{out}"
+"$B" index --corpus "$S" --index "$I" > "$O/first.log" 2>&1; echo $? > "$O/first.code"
+dd if=/dev/zero of="{disk}/filler" bs=64k 2>/dev/null
+"$B" index --full --corpus "$S" --index "$I" > "$O/full.log" 2>&1; echo $? > "$O/full.code"
+"$B" search --index "$I" --json --limit 1000 '"太湖"' > "$O/after.json" 2> "$O/after.log"; echo $? > "$O/after.code"
+rm "{disk}/filler"
+"$B" index --full --corpus "$S" --index "$I" > "$O/again.log" 2>&1; echo $? > "$O/again.code"
+"#,
+        disk = disk.display(),
+        binary = env!("CARGO_BIN_EXE_policy-search"),
+        sample = common::shared().join("corpus/sample").display(),
+        out = out.display(),
+    );
+    let status = Command::new("unshare")
+        .args(["-r", "-m", "sh", "-c", &script])
+        .status()
+        .expect("unshare (util-linux) runs");
+    assert!(
+        status.success(),
+        "could not set up the small disk: {status:?}"
+    );
+    let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap_or_default();
+    assert_eq!(read("first.code").trim(), "0", "{}", read("first.log"));
+    assert_eq!(
+        read("full.code").trim(),
+        "1",
+        "the run on a full disk must fail: {}",
+        read("full.log")
+    );
+    assert!(
+        read("full.log").contains("check free disk space"),
+        "{}",
+        read("full.log")
+    );
+    assert_eq!(read("after.code").trim(), "0", "{}", read("after.log"));
+    let response: policy_search::SearchResponse =
+        serde_json::from_str(&read("after.json")).expect("search answered");
+    let expected = common::quoted_ids(common::sample_engine(), "太湖");
+    let got: std::collections::BTreeSet<String> = response.hits.into_iter().map(|h| h.id).collect();
+    assert_eq!(got, expected, "the last commit answers as before");
+    assert_eq!(read("again.code").trim(), "0", "{}", read("again.log"));
+}
