@@ -503,3 +503,41 @@ rm "{disk}/filler"
     assert_eq!(got, expected, "the last commit answers as before");
     assert_eq!(read("again.code").trim(), "0", "{}", read("again.log"));
 }
+
+#[test]
+fn a_file_vanishing_or_changing_between_walk_and_read_is_handled() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir(&corpus).unwrap();
+    std::fs::write(corpus.join("gone.txt"), "将被删除的通知\n正文").unwrap();
+    std::fs::write(corpus.join("changed.txt"), "第一版通知\n太湖治理第一版").unwrap();
+    let (files, _) = list_files(&[corpus.clone()], |_| {}).unwrap();
+    std::fs::remove_file(corpus.join("gone.txt")).unwrap();
+    std::fs::write(
+        corpus.join("changed.txt"),
+        "第二版通知\n太湖治理第二版，内容更长",
+    )
+    .unwrap();
+    let mut items = Vec::new();
+    for file in &files {
+        read_file(file, &mut |item| items.push(item));
+    }
+    let reasons: Vec<String> = items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Problem(problem) => Some(problem.to_string()),
+            Item::Document(_) => None,
+        })
+        .collect();
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(reasons[0].contains("gone.txt: cannot read"), "{reasons:?}");
+    let bodies: Vec<&str> = items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Document(document) => Some(document.body.as_str()),
+            Item::Problem(_) => None,
+        })
+        .collect();
+    // The text read is the text as it is now; the next `index` run sees the new mtime.
+    assert_eq!(bodies, ["太湖治理第二版，内容更长"]);
+}
