@@ -511,7 +511,7 @@ fn a_file_vanishing_or_changing_between_walk_and_read_is_handled() {
     std::fs::create_dir(&corpus).unwrap();
     std::fs::write(corpus.join("gone.txt"), "将被删除的通知\n正文").unwrap();
     std::fs::write(corpus.join("changed.txt"), "第一版通知\n太湖治理第一版").unwrap();
-    let (files, _) = list_files(&[corpus.clone()], |_| {}).unwrap();
+    let (files, _) = list_files(std::slice::from_ref(&corpus), |_| {}).unwrap();
     std::fs::remove_file(corpus.join("gone.txt")).unwrap();
     std::fs::write(
         corpus.join("changed.txt"),
