@@ -114,8 +114,9 @@ fn passed_by() -> &'static Regex {
     )
 }
 
-/// Province abbreviations used in document numbers (苏政发 = 江苏省人民政府 …).
-const PROVINCE_ABBREVIATIONS: &[(&str, &str, &str)] = &[
+/// Province-level regions: the abbreviation used in document numbers (苏政发 = 江苏省人民政府),
+/// the full name, and the short name used as the `region` value.
+const PROVINCES: &[(&str, &str, &str)] = &[
     ("京", "北京市", "北京"),
     ("津", "天津市", "天津"),
     ("沪", "上海市", "上海"),
@@ -147,7 +148,15 @@ const PROVINCE_ABBREVIATIONS: &[(&str, &str, &str)] = &[
     ("藏", "西藏自治区", "西藏"),
     ("宁", "宁夏回族自治区", "宁夏"),
     ("新", "新疆维吾尔自治区", "新疆"),
+    ("港", "香港特别行政区", "香港"),
+    ("澳", "澳门特别行政区", "澳门"),
+    ("台", "台湾省", "台湾"),
 ];
+
+/// Whether `name` is the short name of a province-level region (上海, 江苏, 内蒙古 …).
+pub fn is_region(name: &str) -> bool {
+    PROVINCES.iter().any(|(_, _, short)| *short == name)
+}
 
 /// Issuing bodies of the State Council's own document numbers.
 const STATE_PREFIXES: &[(&str, &str)] = &[
@@ -197,7 +206,7 @@ pub fn agency_of_prefix(prefix: &str) -> Option<String> {
     if let Some((_, agency)) = STATE_PREFIXES.iter().find(|(p, _)| prefix.starts_with(p)) {
         return Some(agency.to_string());
     }
-    let (_, province, _) = PROVINCE_ABBREVIATIONS
+    let (_, province, _) = PROVINCES
         .iter()
         .find(|(short, _, _)| prefix.starts_with(short))?;
     let rest = &prefix[prefix
@@ -408,7 +417,7 @@ pub fn find_agency(body: &str, number: Option<&DocNumber>) -> Option<String> {
 /// The province a title or agency names at its start.
 pub fn region_of(text: &str) -> Option<&'static str> {
     let text = text.trim_start_matches("中华人民共和国");
-    PROVINCE_ABBREVIATIONS
+    PROVINCES
         .iter()
         .find(|(_, full, short)| text.starts_with(full) || text.starts_with(short))
         .map(|(_, _, short)| *short)

@@ -12,54 +12,46 @@ use tantivy::schema::Term;
 use tantivy::store::StoreReader;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyDocument, TERMINATED};
 
-use crate::analysis::Normalized;
 use crate::query::Proximity;
 use crate::schema::Fields;
 use crate::search::text_value;
+use crate::snippet::{occurrences, Pattern};
 use crate::structure::{paragraphs, sentences};
 
 /// The forms of one term, as unit sequences: any of them occurring counts.
 #[derive(Debug, Clone)]
-pub struct TermPatterns(Vec<Vec<String>>);
+pub struct TermPatterns(Vec<Pattern>);
 
 impl TermPatterns {
     /// Patterns for the alternatives of a term.
     pub fn new(alternatives: &[String]) -> TermPatterns {
-        let units = |text: &String| -> Vec<String> {
-            Normalized::new(text)
-                .units()
-                .iter()
-                .map(|unit| unit.text.to_string())
-                .collect()
-        };
         TermPatterns(
             alternatives
                 .iter()
-                .map(units)
-                .filter(|u| !u.is_empty())
+                .filter_map(|alternative| Pattern::new(alternative, 1.0))
                 .collect(),
         )
     }
-
-    fn occurs_in(&self, units: &[&str]) -> bool {
-        self.0.iter().any(|pattern| {
-            units
-                .windows(pattern.len())
-                .any(|window| window == pattern.as_slice())
-        })
-    }
 }
 
-/// Does some sentence (or paragraph) of `text` contain every term?
+/// Does some sentence (or paragraph) of `text` contain every term? Matching is the snippets'
+/// ([`crate::snippet`]): the same units as the index.
 pub fn within_one(text: &str, terms: &[TermPatterns], within: Proximity) -> bool {
     let parts = match within {
         Proximity::Sentence => sentences(text),
         Proximity::Paragraph => paragraphs(text),
     };
+    let (patterns, owners): (Vec<Pattern>, Vec<usize>) = terms
+        .iter()
+        .enumerate()
+        .flat_map(|(term, forms)| forms.0.iter().map(move |pattern| (pattern.clone(), term)))
+        .unzip();
     parts.into_iter().any(|range| {
-        let normalized = Normalized::new(&text[range]);
-        let units: Vec<&str> = normalized.units().iter().map(|unit| unit.text).collect();
-        terms.iter().all(|term| term.occurs_in(&units))
+        let mut found = vec![false; terms.len()];
+        for (_, pattern) in occurrences(&text[range], &patterns) {
+            found[owners[pattern]] = true;
+        }
+        found.iter().all(|&term| term)
     })
 }
 

@@ -178,7 +178,10 @@ fn pieces_of(text: &str, marks: &[std::ops::Range<usize>]) -> Vec<(String, bool)
 }
 
 /// Every occurrence of `patterns` in `text`: (original byte range, pattern index).
-fn occurrences(text: &str, patterns: &[Pattern]) -> Vec<(std::ops::Range<usize>, usize)> {
+pub(crate) fn occurrences(
+    text: &str,
+    patterns: &[Pattern],
+) -> Vec<(std::ops::Range<usize>, usize)> {
     let normalized = Normalized::new(text);
     let units = normalized.units();
     let mut by_first: HashMap<&str, Vec<usize>> = HashMap::new();

@@ -189,44 +189,6 @@ pub fn limits() -> Limits {
     LIMITS.read().ok().and_then(|l| *l).unwrap_or_default()
 }
 
-/// Province-level names recognised as a region when a folder is named after one.
-const REGIONS: &[&str] = &[
-    "北京",
-    "天津",
-    "上海",
-    "重庆",
-    "河北",
-    "山西",
-    "辽宁",
-    "吉林",
-    "黑龙江",
-    "江苏",
-    "浙江",
-    "安徽",
-    "福建",
-    "江西",
-    "山东",
-    "河南",
-    "湖北",
-    "湖南",
-    "广东",
-    "海南",
-    "四川",
-    "贵州",
-    "云南",
-    "陕西",
-    "甘肃",
-    "青海",
-    "台湾",
-    "内蒙古",
-    "广西",
-    "西藏",
-    "宁夏",
-    "新疆",
-    "香港",
-    "澳门",
-];
-
 /// Every supported file under `paths` (files or folders, walked recursively in name order,
 /// hidden entries skipped). Problems walking a folder go to `on_problem`.
 ///
@@ -413,7 +375,7 @@ fn read_single(file: &SourceFile) -> std::result::Result<(Document, Option<Strin
         category: folders.first().map(|folder| folder.to_string()),
         region: folders
             .iter()
-            .find(|folder| REGIONS.contains(folder))
+            .find(|folder| crate::metadata::is_region(folder))
             .map(|folder| folder.to_string()),
         doc_type: None,
         agency: None,
