@@ -4,6 +4,8 @@
 //! `cargo bench --bench indexing` (corpus: `../shared/corpus/large/policies.jsonl.gz`, or the
 //! paths given after `--`).
 
+mod common;
+
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -11,22 +13,6 @@ use policy_search::analysis::jieba;
 use policy_search::indexer::{update_index, IndexOptions};
 use policy_search::ingest::{read_corpus, Item};
 use rayon::prelude::*;
-
-fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| {
-            value
-                .trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<f64>()
-                .ok()
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
 
 fn dir_size(path: &std::path::Path) -> u64 {
     walkdir::WalkDir::new(path)
@@ -98,7 +84,7 @@ fn main() {
         "index size: {size:.1} MB ({:.2} × text, stored text included)",
         size / megabytes
     );
-    println!("peak RSS: {:.0} MB", peak_rss_mb());
+    println!("peak RSS: {:.0} MB", common::peak_rss_mb());
     let rerun = update_index(&corpus, dir.path(), &IndexOptions::default(), |_| {}).expect("rerun");
     assert!(rerun.nothing_changed);
     println!(

@@ -5,6 +5,8 @@
 //! `../shared/eval/` and the word list below). Set `POLICY_SEARCH_BENCH_INDEX=DIR` to reuse or
 //! keep an index (e.g. of a replicated corpus).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -35,16 +37,10 @@ fn column(path: &Path, index: usize) -> Vec<String> {
         .collect()
 }
 
-fn report(name: &str, mut millis: Vec<f64>) {
-    millis.sort_by(f64::total_cmp);
-    let at = |q: f64| millis[((millis.len() - 1) as f64 * q).round() as usize];
-    println!(
-        "{name:<44} n={:<5} p50 {:>8.3} ms  p99 {:>8.3} ms  max {:>8.3} ms",
-        millis.len(),
-        at(0.5),
-        at(0.99),
-        millis[millis.len() - 1]
-    );
+fn report(name: &str, millis: Vec<f64>) {
+    let count = millis.len();
+    let (p50, p99, max) = common::percentiles(millis);
+    println!("{name:<44} n={count:<5} p50 {p50:>8.3} ms  p99 {p99:>8.3} ms  max {max:>8.3} ms");
 }
 
 /// Time each request once per round; round 0 only warms the caches when `warm`.

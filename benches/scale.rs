@@ -4,34 +4,14 @@
 //! `cargo bench --bench scale -- 10` (default 10; 100 needs ~7 GB of temporary disk and about
 //! ten minutes per 1,000 MB of text at the current indexing speed).
 
+mod common;
+
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
 use policy_search::indexer::{update_index, IndexOptions};
 use policy_search::{Engine, SearchRequest};
-
-fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| {
-            value
-                .trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<f64>()
-                .ok()
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
-fn percentiles(mut millis: Vec<f64>) -> (f64, f64, f64) {
-    millis.sort_by(f64::total_cmp);
-    let at = |q: f64| millis[((millis.len() - 1) as f64 * q).round() as usize];
-    (at(0.5), at(0.99), millis[millis.len() - 1])
-}
 
 fn main() {
     let replicas: usize = std::env::args()
@@ -85,7 +65,7 @@ fn main() {
         "index size {:.0} MB ({:.2} × text), peak RSS {:.0} MB",
         size as f64 / 1e6,
         size as f64 / report.text_bytes as f64,
-        peak_rss_mb()
+        common::peak_rss_mb()
     );
 
     let started = Instant::now();
@@ -129,7 +109,7 @@ fn main() {
                 }
             }
         }
-        let (p50, p99, max) = percentiles(millis);
+        let (p50, p99, max) = common::percentiles(millis);
         println!("{name:<28} p50 {p50:.2} ms  p99 {p99:.2} ms  max {max:.2} ms");
     }
     let mut millis = Vec::new();
@@ -138,7 +118,7 @@ fn main() {
         std::hint::black_box(engine.matching_ids(q).expect("matches"));
         millis.push(started.elapsed().as_secs_f64() * 1e3);
     }
-    let (p50, p99, max) = percentiles(millis);
+    let (p50, p99, max) = common::percentiles(millis);
     println!(
         "{:<28} p50 {p50:.2} ms  p99 {p99:.2} ms  max {max:.2} ms",
         "phrase, all matching ids"
