@@ -14,20 +14,6 @@ use policy_search::indexer::{update_index, IndexOptions};
 use policy_search::search::{Filters, Sort};
 use policy_search::{Engine, SearchRequest};
 
-/// Words a researcher types: policy terms of every frequency.
-const WORDS: &[&str] = &[
-    "太湖",
-    "营商环境",
-    "科技创新",
-    "长三角",
-    "人民政府",
-    "数据",
-    "环境保护",
-    "税",
-    "知识产权",
-    "公共服务",
-];
-
 fn column(path: &Path, index: usize) -> Vec<String> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.lines()
@@ -100,7 +86,7 @@ fn main() {
         .map(|p| format!("\"{p}\""))
         .collect();
     let titles = column(&shared.join("eval/known-items-large.tsv"), 0);
-    let words: Vec<String> = WORDS.iter().map(|w| w.to_string()).collect();
+    let words: Vec<String> = common::WORDS.iter().map(|w| w.to_string()).collect();
     let pairs: Vec<String> = words
         .windows(2)
         .map(|pair| format!("{} {}", pair[0], pair[1]))

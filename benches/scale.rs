@@ -78,16 +78,7 @@ fn main() {
         .filter_map(|l| l.split('\t').next())
         .map(|p| format!("\"{p}\""))
         .collect();
-    let words = [
-        "太湖",
-        "营商环境",
-        "科技创新",
-        "长三角",
-        "人民政府",
-        "数据",
-        "环境保护",
-        "税",
-    ];
+    let words = common::WORDS;
     for (name, queries) in [
         (
             "single word, top 10",

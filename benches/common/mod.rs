@@ -2,6 +2,20 @@
 
 #![allow(dead_code)]
 
+/// Words a researcher types: policy terms of every frequency.
+pub const WORDS: &[&str] = &[
+    "太湖",
+    "营商环境",
+    "科技创新",
+    "长三角",
+    "人民政府",
+    "数据",
+    "环境保护",
+    "税",
+    "知识产权",
+    "公共服务",
+];
+
 /// Peak resident memory of this process so far, in MB (VmHWM).
 pub fn peak_rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
