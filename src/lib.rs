@@ -9,12 +9,14 @@
 //! - [`query`]: the query language, parsed; [`expansion`]: abbreviations, traditional/simplified;
 //! - [`search`]: queries run, ranked and turned into hits; [`snippet`]: their highlighted passages;
 //!   [`facets`]: counts per category, region, type, agency, year; [`proximity`]: `/s` and `/p`;
+//!   [`budget`]: the time one search may take;
 //! - [`structure`]: sentences, paragraphs and 条 of a text; [`metadata`]: 文种 and other fields;
 //! - [`server`]: the JSON API over HTTP and the page; [`export`]: analysed documents for
 //!   Quickwit or OpenSearch;
 //! - [`error`]: the one error type, with codes and exit statuses.
 
 pub mod analysis;
+pub mod budget;
 pub mod error;
 pub mod expansion;
 pub mod export;

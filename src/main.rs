@@ -99,6 +99,10 @@ enum Command {
         /// Print the JSON body `GET /api/search` would return.
         #[arg(long)]
         json: bool,
+        /// Stop matching after this many milliseconds and answer with what was found so far,
+        /// marked as timed out (0: no limit).
+        #[arg(long, value_name = "MS", default_value_t = DEFAULT_TIMEOUT_MS)]
+        timeout_ms: u64,
         /// The query (see the README's query syntax). Put `--` before a query that starts
         /// with `-`.
         #[arg(required = true, value_name = "QUERY", num_args = 1..)]
@@ -145,7 +149,19 @@ enum Command {
         /// Allow browser pages from this origin to call the API (CORS), e.g. https://example.org.
         #[arg(long, value_name = "ORIGIN")]
         cors: Option<String>,
+        /// Stop matching after this many milliseconds and answer with what was found so far,
+        /// marked as timed out (0: no limit).
+        #[arg(long, value_name = "MS", default_value_t = DEFAULT_TIMEOUT_MS)]
+        timeout_ms: u64,
     },
+}
+
+/// Default of `--timeout-ms`: [`policy_search::search::DEFAULT_TIME_BUDGET`].
+const DEFAULT_TIMEOUT_MS: u64 = policy_search::search::DEFAULT_TIME_BUDGET.as_millis() as u64;
+
+/// The time budget `--timeout-ms` asks for.
+fn time_budget(timeout_ms: u64) -> Option<std::time::Duration> {
+    (timeout_ms > 0).then(|| std::time::Duration::from_millis(timeout_ms))
 }
 
 /// The corpus `search` and `serve` build from when there is no index yet.
@@ -203,9 +219,10 @@ fn run(command: Command) -> Result<()> {
             facets,
             articles,
             json,
+            timeout_ms,
             query,
         } => {
-            let engine = open_or_build(&index)?;
+            let engine = open_or_build(&index)?.with_time_budget(time_budget(timeout_ms));
             let mut request = SearchRequest::new(query.join(" "));
             request.limit = limit;
             request.offset = offset;
@@ -221,6 +238,12 @@ fn run(command: Command) -> Result<()> {
             request.facets = facets;
             request.articles = articles;
             let response = engine.search(&request)?;
+            if response.timed_out {
+                eprintln!(
+                    "warning: the search took longer than --timeout-ms {timeout_ms}: the results \
+                     cover only the documents matched until then"
+                );
+            }
             if json {
                 print_out(&(to_json(&response)? + "\n"))
             } else {
@@ -279,7 +302,12 @@ fn run(command: Command) -> Result<()> {
                 .collect();
             print_out(&lines.concat())
         }
-        Command::Serve { index, addr, cors } => {
+        Command::Serve {
+            index,
+            addr,
+            cors,
+            timeout_ms,
+        } => {
             let filter = tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("policy_search=info,warn"));
             let ansi = std::io::stderr().is_terminal();
@@ -288,7 +316,7 @@ fn run(command: Command) -> Result<()> {
                 .with_writer(std::io::stderr)
                 .with_ansi(ansi)
                 .try_init();
-            let engine = Arc::new(open_or_build(&index)?);
+            let engine = Arc::new(open_or_build(&index)?.with_time_budget(time_budget(timeout_ms)));
             let runtime =
                 tokio::runtime::Runtime::new().map_err(|e| Error::Internal(e.to_string()))?;
             runtime.block_on(async move {

@@ -12,6 +12,7 @@ use tantivy::schema::Term;
 use tantivy::store::StoreReader;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyDocument, TERMINATED};
 
+use crate::budget::Budget;
 use crate::query::Proximity;
 use crate::schema::Fields;
 use crate::search::text_value;
@@ -60,6 +61,7 @@ struct Check {
     terms: Vec<TermPatterns>,
     within: Proximity,
     fields: Fields,
+    budget: Budget,
 }
 
 impl Check {
@@ -84,12 +86,15 @@ pub struct ProximityQuery {
 }
 
 impl ProximityQuery {
-    /// `candidates` must contain every document that can match (all terms anywhere).
+    /// `candidates` must contain every document that can match (all terms anywhere). Checking
+    /// a candidate reads its text, so each check first looks at `budget`: once it is spent, no
+    /// further candidate matches.
     pub fn new(
         candidates: Box<dyn Query>,
         terms: Vec<TermPatterns>,
         within: Proximity,
         fields: Fields,
+        budget: Budget,
     ) -> Self {
         ProximityQuery {
             candidates,
@@ -97,6 +102,7 @@ impl ProximityQuery {
                 terms,
                 within,
                 fields,
+                budget,
             }),
         }
     }
@@ -137,6 +143,7 @@ impl Weight for ProximityWeight {
             inner,
             store,
             check: self.check.clone(),
+            stopped: false,
         };
         scorer.skip_to_match();
         Ok(Box::new(scorer))
@@ -157,12 +164,21 @@ struct ProximityScorer {
     inner: Box<dyn Scorer>,
     store: StoreReader,
     check: Arc<Check>,
+    /// The budget ran out: the stream has ended.
+    stopped: bool,
 }
 
 impl ProximityScorer {
     fn skip_to_match(&mut self) -> DocId {
         let mut doc = self.inner.doc();
-        while doc != TERMINATED && !self.check.accepts(&self.store, doc) {
+        while doc != TERMINATED {
+            if self.check.budget.check() {
+                self.stopped = true;
+                return TERMINATED;
+            }
+            if self.check.accepts(&self.store, doc) {
+                return doc;
+            }
             doc = self.inner.advance();
         }
         doc
@@ -171,17 +187,27 @@ impl ProximityScorer {
 
 impl DocSet for ProximityScorer {
     fn advance(&mut self) -> DocId {
+        if self.stopped {
+            return TERMINATED;
+        }
         self.inner.advance();
         self.skip_to_match()
     }
 
     fn seek(&mut self, target: DocId) -> DocId {
+        if self.stopped {
+            return TERMINATED;
+        }
         self.inner.seek(target);
         self.skip_to_match()
     }
 
     fn doc(&self) -> DocId {
-        self.inner.doc()
+        if self.stopped {
+            TERMINATED
+        } else {
+            self.inner.doc()
+        }
     }
 
     fn size_hint(&self) -> u32 {

@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
@@ -28,6 +28,7 @@ use tantivy::{
 };
 
 use crate::analysis::{gram, title_key, Normalized, Unit};
+use crate::budget::{Budget, BudgetQuery};
 use crate::error::{Error, Result};
 use crate::expansion::expansions;
 use crate::facets::{FacetCollector, Facets};
@@ -67,6 +68,9 @@ pub const MAX_OFFSET: usize = 100_000;
 pub const DEFAULT_LIMIT: usize = 10;
 /// Default number of related documents.
 pub const DEFAULT_SIMILAR: usize = 10;
+/// Default time one search may spend matching before it answers with what it has found
+/// ([`SearchResponse::timed_out`]).
+pub const DEFAULT_TIME_BUDGET: Duration = Duration::from_secs(5);
 
 /// How hits are ordered.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -237,6 +241,10 @@ pub struct SearchResponse {
     pub total: usize,
     /// Time spent searching, in milliseconds.
     pub took_ms: f64,
+    /// The search ran out of its time budget: `total` and `hits` cover only the documents
+    /// matched until then.
+    #[serde(default)]
+    pub timed_out: bool,
     /// The hits, best first.
     pub hits: Vec<Hit>,
     /// Counts per facet value, when asked for.
@@ -376,6 +384,7 @@ pub struct Engine {
     reader: IndexReader,
     #[allow(dead_code)]
     index: Index,
+    time_budget: Option<Duration>,
 }
 
 impl Engine {
@@ -400,7 +409,15 @@ impl Engine {
             fields,
             reader,
             index,
+            time_budget: Some(DEFAULT_TIME_BUDGET),
         })
+    }
+
+    /// Let each search spend at most `limit` matching (`None`: no limit). A search that runs
+    /// out answers with what it found, marked [`SearchResponse::timed_out`].
+    pub fn with_time_budget(mut self, limit: Option<Duration>) -> Engine {
+        self.time_budget = limit;
+        self
     }
 
     /// The index directory.
@@ -418,15 +435,15 @@ impl Engine {
         let started = Instant::now();
         request.validate()?;
         let tree = request.tree()?;
-        let plan = Planner::new(&self.fields).plan(&tree);
+        let budget = self.time_budget.map_or_else(Budget::unlimited, Budget::new);
+        let plan = Planner::new(&self.fields, budget.clone()).plan(&tree);
+        let query = BudgetQuery::new(plan.query, budget.clone());
         let searcher = self.reader.searcher();
         let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
         let facets = request.facets.then(FacetCollector::new);
         let (scored, total, facets): (Vec<(f32, DocAddress)>, usize, Option<Facets>) =
             match request.sort {
-                Sort::Relevance => {
-                    searcher.search(plan.query.as_ref(), &(top.order_by_score(), Count, facets))
-                }
+                Sort::Relevance => searcher.search(&query, &(top.order_by_score(), Count, facets)),
                 Sort::DateDesc | Sort::DateAsc => {
                     let order = if request.sort == Sort::DateDesc {
                         Order::Desc
@@ -434,15 +451,15 @@ impl Engine {
                         Order::Asc
                     };
                     let by_date = top.order_by_fast_field::<DateTime>("date", order);
-                    searcher
-                        .search(plan.query.as_ref(), &(by_date, Count, facets))
-                        .map(|(hits, total, facets)| {
+                    searcher.search(&query, &(by_date, Count, facets)).map(
+                        |(hits, total, facets)| {
                             (
                                 hits.into_iter().map(|(_, a)| (0.0, a)).collect(),
                                 total,
                                 facets,
                             )
-                        })
+                        },
+                    )
                 }
             }
             .map_err(|e| self.error(e))?;
@@ -457,6 +474,7 @@ impl Engine {
             query: request.q.clone(),
             total,
             took_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
+            timed_out: budget.was_spent(),
             hits,
             facets,
         })
@@ -466,7 +484,7 @@ impl Engine {
     /// and benchmarks: no stored text is read).
     pub fn matching_ids(&self, q: &str) -> Result<Vec<String>> {
         // The matcher alone: ranking clauses would only cost time here.
-        let matcher = Planner::new(&self.fields).node(&parse(q)?);
+        let matcher = Planner::new(&self.fields, Budget::unlimited()).node(&parse(q)?);
         let plan = Plan {
             query: matcher,
             highlights: Vec::new(),
@@ -554,7 +572,11 @@ impl Engine {
     pub fn document_view(&self, id: &str, q: Option<&str>) -> Result<DocumentView> {
         let document = self.document(id)?;
         let highlights = match q.map(str::trim).filter(|q| !q.is_empty()) {
-            Some(q) => Planner::new(&self.fields).plan(&parse(q)?).highlights,
+            Some(q) => {
+                Planner::new(&self.fields, Budget::unlimited())
+                    .plan(&parse(q)?)
+                    .highlights
+            }
             None => Vec::new(),
         };
         let body = &document.body;
@@ -745,14 +767,17 @@ struct Plan {
 /// Builds a [`Plan`] from a query tree.
 struct Planner<'a> {
     fields: &'a Fields,
+    /// The search's time budget, for the queries that check it themselves (`/s`, `/p`).
+    budget: Budget,
     highlights: Vec<Pattern>,
     ranking_words: Vec<String>,
 }
 
 impl<'a> Planner<'a> {
-    fn new(fields: &'a Fields) -> Planner<'a> {
+    fn new(fields: &'a Fields, budget: Budget) -> Planner<'a> {
         Planner {
             fields,
+            budget,
             highlights: Vec::new(),
             ranking_words: Vec::new(),
         }
@@ -857,6 +882,7 @@ impl<'a> Planner<'a> {
                     patterns,
                     *within,
                     *self.fields,
+                    self.budget.clone(),
                 ))
             }
         }
@@ -864,7 +890,7 @@ impl<'a> Planner<'a> {
 
     /// The documents a negated node excludes (no ranking, no highlights).
     fn excluded(&mut self, node: &Node) -> Box<dyn Query> {
-        let mut planner = Planner::new(self.fields);
+        let mut planner = Planner::new(self.fields, self.budget.clone());
         planner.node(node)
     }
 

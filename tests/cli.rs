@@ -309,3 +309,42 @@ fn export_writes_analysed_documents_for_quickwit_and_opensearch() {
     assert_eq!(lines[0]["index"]["_index"], "laws");
     assert_eq!(lines[0]["index"]["_id"], lines[1]["id"]);
 }
+
+#[test]
+fn search_timeout_ms_marks_a_cut_short_answer() {
+    let dir = temp_corpus();
+    let index = ["index", "--corpus", "corpus", "--index", "idx"];
+    assert!(policy_search(&index, dir.path()).status.success());
+    let search = |timeout: &str| {
+        policy_search(
+            &[
+                "search",
+                "--index",
+                "idx",
+                "--json",
+                "--timeout-ms",
+                timeout,
+                "太湖",
+            ],
+            dir.path(),
+        )
+    };
+    // 0 lifts the limit.
+    let output = search("0");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let response: SearchResponse = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(!response.timed_out);
+    assert_eq!(response.total, 2);
+    assert!(!text(&output.stderr).contains("--timeout-ms"));
+
+    let output = policy_search(
+        &["search", "--index", "idx", "--timeout-ms", "soon", "太湖"],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("--timeout-ms"),
+        "{}",
+        text(&output.stderr)
+    );
+}

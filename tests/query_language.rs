@@ -283,3 +283,39 @@ fn the_whole_query_as_a_phrase_ranks_first() {
         .unwrap();
     assert_eq!(response.hits[0].id, SEED);
 }
+
+#[test]
+fn a_search_that_runs_out_of_time_answers_with_what_it_found() {
+    let dir = sample_engine().dir();
+    let unlimited = policy_search::Engine::open(dir)
+        .unwrap()
+        .with_time_budget(None);
+    let mut request = SearchRequest::new("的 /s 是");
+    request.limit = 1000;
+    let full = unlimited.search(&request).unwrap();
+    assert!(!full.timed_out);
+    assert!(full.total > 40, "{} documents", full.total);
+
+    // No time at all: nothing is matched, and the answer says so.
+    let none = policy_search::Engine::open(dir)
+        .unwrap()
+        .with_time_budget(Some(std::time::Duration::ZERO));
+    let response = none.search(&request).unwrap();
+    assert!(response.timed_out);
+    assert_eq!(response.total, 0);
+
+    // A millisecond: each /s candidate's text is read and split, so the budget runs out part
+    // way; what was found is a correct part of the full answer.
+    let short = policy_search::Engine::open(dir)
+        .unwrap()
+        .with_time_budget(Some(std::time::Duration::from_millis(1)));
+    let response = short.search(&request).unwrap();
+    assert!(response.timed_out);
+    assert!(response.total < full.total);
+    let all: BTreeSet<String> = full.hits.into_iter().map(|h| h.id).collect();
+    assert!(response.hits.iter().all(|hit| all.contains(&hit.id)));
+
+    // A cheap query finishes well inside the default budget.
+    let response = sample_engine().search(&SearchRequest::new("太湖")).unwrap();
+    assert!(!response.timed_out);
+}

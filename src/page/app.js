@@ -105,7 +105,8 @@ async function renderResults(current) {
     setStatus("检索出错：" + error.message, true);
     return;
   }
-  setStatus(`共 ${response.total} 篇文件（${response.took_ms.toFixed(1)} 毫秒）`);
+  const cut = response.timed_out ? '；检索超时，结果不完整' : '';
+  setStatus(`共 ${response.total} 篇文件（${response.took_ms.toFixed(1)} 毫秒${cut}）`);
   $("results-view").hidden = false;
   $("sort").value = current.sort;
   renderFilters(current);
