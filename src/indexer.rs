@@ -464,6 +464,9 @@ pub fn update_index(
                 return Err(error);
             }
             progress.advance(file.size, 0);
+            if let Some(problem) = changed_while_read(file, &mut entry) {
+                handle(Item::Problem(problem), &mut report, &mut entry)?;
+            }
             manifest.files.insert(file.key.clone(), entry);
         } else {
             let read: Vec<Vec<Item>> = batch
@@ -488,6 +491,9 @@ pub fn update_index(
                     handle(item, &mut report, &mut entry)?;
                 }
                 progress.advance(file.size, documents);
+                if let Some(problem) = changed_while_read(file, &mut entry) {
+                    handle(Item::Problem(problem), &mut report, &mut entry)?;
+                }
                 manifest.files.insert(file.key.clone(), entry);
             }
         }
@@ -544,6 +550,22 @@ pub fn update_index(
 /// Wait (briefly) while more than [`MAX_DOCUMENTS_IN_FLIGHT`] documents are queued unanalysed:
 /// each analysed document opens two word-view token streams. The wait is bounded, so a
 /// miscount can slow a run down but never stall it.
+/// A file that changed while it was read is indexed as read, with a warning, and recorded with
+/// no modification time so that the next run reads it again.
+fn changed_while_read(file: &SourceFile, entry: &mut FileEntry) -> Option<Problem> {
+    if !file.changed_since_listed() {
+        return None;
+    }
+    entry.modified = 0;
+    Some(Problem {
+        path: file.path.clone(),
+        line: None,
+        reason: "changed while it was being read: indexed as read; the next run reads it again"
+            .to_string(),
+        skipped: false,
+    })
+}
+
 fn wait_for_writer(streams_at_start: u64, handed_over: u64) {
     let started = Instant::now();
     loop {

@@ -541,3 +541,97 @@ fn a_file_vanishing_or_changing_between_walk_and_read_is_handled() {
     // The text read is the text as it is now; the next `index` run sees the new mtime.
     assert_eq!(bodies, ["太湖治理第二版，内容更长"]);
 }
+
+#[test]
+fn a_file_written_to_while_it_is_indexed_is_read_again_next_run() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    let index = dir.path().join("index");
+    std::fs::create_dir(&corpus).unwrap();
+    let report =
+        std::fs::read_to_string(common::shared().join("corpus/sample/环太湖科技创新圈.txt"))
+            .unwrap();
+    let paragraphs: Arc<Vec<String>> = Arc::new(
+        report
+            .lines()
+            .filter(|l| l.chars().count() > 20)
+            .map(str::to_string)
+            .collect(),
+    );
+    let line = move |n: usize| {
+        serde_json::json!({
+            "id": format!("feed-{n}"),
+            "title": format!("环太湖动态第{n}期"),
+            "body": format!("{}（动态编号{n}号）", paragraphs[n % paragraphs.len()]),
+        })
+        .to_string()
+            + "\n"
+    };
+    let feed = corpus.join("feed.jsonl");
+    let initial = 2000;
+    std::fs::write(&feed, (0..initial).map(&line).collect::<String>()).unwrap();
+
+    // A scraper appends a line every millisecond while `index` reads the file.
+    let stop = Arc::new(AtomicBool::new(false));
+    let appender = {
+        let (stop, feed, line) = (stop.clone(), feed.clone(), line.clone());
+        std::thread::spawn(move || {
+            let mut file = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&feed)
+                .unwrap();
+            let mut n = initial;
+            while !stop.load(Ordering::Relaxed) {
+                file.write_all(line(n).as_bytes()).unwrap();
+                n += 1;
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            n
+        })
+    };
+    std::thread::sleep(Duration::from_millis(20));
+    let first = policy_search::indexer::update_index(
+        std::slice::from_ref(&corpus),
+        &index,
+        &Default::default(),
+        |_| {},
+    );
+    stop.store(true, Ordering::Relaxed);
+    let lines = appender.join().unwrap();
+    let first = first.expect("the run completes");
+    assert!(
+        first.problems.iter().any(|p| p
+            .to_string()
+            .contains("feed.jsonl: changed while it was being read")),
+        "{:?}",
+        first.problems
+    );
+    let engine = Engine::open(&index).unwrap();
+    assert!(engine.num_docs() >= initial as u64, "{}", engine.num_docs());
+    assert!(engine.num_docs() < lines as u64);
+
+    // Once the file is still, the next run reads it again and holds every line exactly once.
+    let index_quietly = || {
+        policy_search::indexer::update_index(
+            std::slice::from_ref(&corpus),
+            &index,
+            &Default::default(),
+            |problem| panic!("{problem}"),
+        )
+        .unwrap()
+    };
+    let second = index_quietly();
+    assert!(!second.nothing_changed);
+    assert_eq!(second.documents, lines);
+    let engine = Engine::open(&index).unwrap();
+    assert_eq!(engine.num_docs(), lines as u64);
+    let last = format!("\"动态编号{}号\"", lines - 1);
+    assert_eq!(
+        engine.matching_ids(&last).unwrap(),
+        [format!("feed-{}", lines - 1)]
+    );
+    assert!(index_quietly().nothing_changed);
+}

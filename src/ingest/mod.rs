@@ -154,6 +154,26 @@ pub struct SourceFile {
     pub key: String,
 }
 
+impl SourceFile {
+    /// Has the file changed on disk (size or modification time) since it was listed? Asked
+    /// after reading it: a file written to while it was read may have given a mix of old and
+    /// new text.
+    pub fn changed_since_listed(&self) -> bool {
+        let metadata = std::fs::metadata(&self.path).ok();
+        metadata.is_some() && stamp(metadata) != (self.size, self.modified)
+    }
+}
+
+/// Size and modification time (nanoseconds since the Unix epoch, 0 when unknown) of a file.
+fn stamp(metadata: Option<std::fs::Metadata>) -> (u64, u128) {
+    let size = metadata.as_ref().map_or(0, |m| m.len());
+    let modified = metadata
+        .and_then(|m| m.modified().ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    (size, modified)
+}
+
 /// Size limits that keep hostile or broken input from exhausting memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -239,12 +259,7 @@ pub fn list_files(
                 stats.ignored_files += 1;
                 continue;
             };
-            let metadata = entry.metadata().ok();
-            let size = metadata.as_ref().map_or(0, |m| m.len());
-            let modified = metadata
-                .and_then(|m| m.modified().ok())
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos());
+            let (size, modified) = stamp(entry.metadata().ok());
             let key = std::fs::canonicalize(path)
                 .unwrap_or_else(|_| path.to_path_buf())
                 .display()
