@@ -1,8 +1,11 @@
 //! Scale: the large corpus replicated N times with distinct ids (generated in a temporary
 //! folder, never committed), indexed, then queried.
 //!
-//! `cargo bench --bench scale -- 10` (default 10; 100 needs ~7 GB of temporary disk and about
-//! ten minutes per 1,000 MB of text at the current indexing speed).
+//! `cargo bench --bench scale -- 10` (default 10; 100 needs ~14 GB of temporary disk and about
+//! 80 seconds per 1,000 MB of text at the current indexing speed).
+//!
+//! With `POLICY_SEARCH_SCALE_DIR=DIR` the index is kept in `DIR/index`, so that every query class
+//! can then be measured on it: `POLICY_SEARCH_BENCH_INDEX=DIR/index cargo bench --bench queries`.
 
 mod common;
 
@@ -20,7 +23,10 @@ fn main() {
         .unwrap_or(10);
     let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared");
     let scratch = tempfile::tempdir().expect("temp dir");
-    let corpus = scratch.path().join("replicated.jsonl");
+    let kept = std::env::var_os("POLICY_SEARCH_SCALE_DIR").map(PathBuf::from);
+    let root = kept.unwrap_or_else(|| scratch.path().to_path_buf());
+    std::fs::create_dir_all(&root).expect("scale dir");
+    let corpus = root.join("replicated.jsonl");
     let source = flate2::read::MultiGzDecoder::new(
         std::fs::File::open(shared.join("corpus/large/policies.jsonl.gz")).expect("large corpus"),
     );
@@ -41,12 +47,15 @@ fn main() {
     out.flush().expect("flush");
     drop(out);
 
-    let index = scratch.path().join("index");
+    let index = root.join("index");
     let options = IndexOptions {
         full: true,
         ..IndexOptions::default()
     };
-    let report = update_index(&[corpus], &index, &options, |_| {}).expect("index builds");
+    let (report, peak_anonymous) = common::peak_anonymous_rss_mb(|| {
+        update_index(std::slice::from_ref(&corpus), &index, &options, |_| {}).expect("index builds")
+    });
+    std::fs::remove_file(&corpus).expect("scratch file removed");
     let size: u64 = std::fs::read_dir(&index)
         .expect("index")
         .flatten()
@@ -62,7 +71,8 @@ fn main() {
         report.documents as f64 / seconds
     );
     println!(
-        "index size {:.0} MB ({:.2} × text), peak RSS {:.0} MB",
+        "index size {:.0} MB ({:.2} × text), peak RSS {:.0} MB (anonymous {peak_anonymous:.0} MB, \
+         the rest mapped index files)",
         size as f64 / 1e6,
         size as f64 / report.text_bytes as f64,
         common::peak_rss_mb()

@@ -348,6 +348,9 @@ struct Analysis {
     units: Vec<Span>,
     /// jieba's words, computed on first use (only the word view needs them).
     words: std::cell::OnceCell<Vec<Span>>,
+    /// The first occurrence of each distinct unit, in text order, computed on first use (only
+    /// the unit view needs them).
+    distinct_units: std::cell::OnceCell<Vec<Span>>,
 }
 
 impl Analysis {
@@ -370,7 +373,19 @@ impl Analysis {
             normalized,
             units,
             words: std::cell::OnceCell::new(),
+            distinct_units: std::cell::OnceCell::new(),
         }
+    }
+
+    fn distinct_units(&self) -> &[Span] {
+        self.distinct_units.get_or_init(|| {
+            let mut seen = rustc_hash::FxHashSet::default();
+            self.units
+                .iter()
+                .copied()
+                .filter(|&unit| seen.insert(self.text(unit)))
+                .collect()
+        })
     }
 
     fn words(&self) -> &[Span] {
@@ -430,7 +445,9 @@ pub enum View {
     Words,
     /// Bigrams of units, at the position of their first unit.
     Grams,
-    /// Every unit, at its own position.
+    /// Each distinct unit once, at its first occurrence. The view only answers which documents
+    /// contain a unit (it records no frequencies or positions), so indexing every occurrence
+    /// would only cost time.
     Chars,
 }
 
@@ -477,7 +494,7 @@ impl TokenStream for ViewTokenStream {
         let analysis = &*self.analysis;
         let position = self.next;
         let (first, last) = match self.view {
-            View::Chars => match analysis.units.get(position) {
+            View::Chars => match analysis.distinct_units().get(position) {
                 Some(&unit) => (unit, unit),
                 None => return false,
             },

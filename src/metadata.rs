@@ -301,11 +301,13 @@ fn prefix_chars(text: &str, chars: usize) -> &str {
 }
 
 fn suffix_chars(text: &str, chars: usize) -> &str {
-    let count = text.chars().count();
-    &text[text
-        .char_indices()
-        .nth(count.saturating_sub(chars))
-        .map_or(text.len(), |(i, _)| i)..]
+    if chars == 0 {
+        return &text[text.len()..];
+    }
+    text.char_indices()
+        .rev()
+        .nth(chars - 1)
+        .map_or(text, |(i, _)| &text[i..])
 }
 
 /// 成文, 公布 and 施行 dates found in `body`.

@@ -14,7 +14,7 @@ use crate::analysis::{View, ViewTokenizer, CHARS_TOKENIZER, GRAMS_TOKENIZER, WOR
 use crate::error::{Error, Result};
 
 /// Bumped whenever the schema or the analysis changes in a way that needs a rebuild.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Handles to every field of the index.
 #[derive(Debug, Clone, Copy)]
@@ -78,7 +78,7 @@ pub fn build_schema() -> (Schema, Fields) {
     let mut builder = Schema::builder();
     let words = view_options(WORDS_TOKENIZER, IndexRecordOption::WithFreqs);
     let grams = view_options(GRAMS_TOKENIZER, IndexRecordOption::WithFreqsAndPositions);
-    let chars = view_options(CHARS_TOKENIZER, IndexRecordOption::WithFreqs);
+    let chars = view_options(CHARS_TOKENIZER, IndexRecordOption::Basic);
     let raw_fast = STRING | STORED | FAST;
     let date = DateOptions::default()
         .set_indexed()

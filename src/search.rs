@@ -14,7 +14,10 @@
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
 use std::time::{Duration, Instant};
+use tantivy::index::SegmentId;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
@@ -24,7 +27,7 @@ use tantivy::query::{
 };
 use tantivy::schema::{Field, IndexRecordOption, OwnedValue, Term, Value};
 use tantivy::{
-    DateTime, DocAddress, Index, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument,
+    DateTime, DocAddress, DocId, Index, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument,
 };
 
 use crate::analysis::{gram, title_key, Normalized, Unit};
@@ -385,6 +388,7 @@ pub struct Engine {
     #[allow(dead_code)]
     index: Index,
     time_budget: Option<Duration>,
+    ids: IdTables,
 }
 
 impl Engine {
@@ -410,6 +414,7 @@ impl Engine {
             reader,
             index,
             time_budget: Some(DEFAULT_TIME_BUDGET),
+            ids: IdTables::default(),
         })
     }
 
@@ -494,23 +499,17 @@ impl Engine {
             .search(plan.query.as_ref(), &tantivy::collector::DocSetCollector)
             .map_err(|e| self.error(e))?;
         let mut ids = Vec::with_capacity(addresses.len());
-        let mut columns = BTreeMap::new();
+        let mut tables = BTreeMap::new();
         for address in addresses {
-            if let std::collections::btree_map::Entry::Vacant(entry) =
-                columns.entry(address.segment_ord)
-            {
-                let reader = searcher.segment_reader(address.segment_ord);
-                entry.insert(reader.fast_fields().str("id").map_err(|e| self.error(e))?);
-            }
-            let mut id = String::new();
-            if let Some(Some(column)) = columns.get(&address.segment_ord) {
-                if let Some(ord) = column.term_ords(address.doc_id).next() {
-                    column
-                        .ord_to_str(ord, &mut id)
-                        .map_err(|e| Error::Internal(e.to_string()))?;
-                }
-            }
-            ids.push(id);
+            let table = match tables.entry(address.segment_ord) {
+                std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
+                std::collections::btree_map::Entry::Vacant(entry) => entry.insert(
+                    self.ids
+                        .of(&searcher, address.segment_ord)
+                        .map_err(|e| self.error(e))?,
+                ),
+            };
+            ids.push(table.id(address.doc_id).to_string());
         }
         Ok(ids)
     }
@@ -755,6 +754,69 @@ impl Engine {
             snippet: render(&best),
             articles: matching_articles,
         }
+    }
+}
+
+/// The document ids of one segment, by the ordinal of the `id` fast field's dictionary.
+struct IdTable {
+    column: Option<tantivy::columnar::StrColumn>,
+    by_ordinal: Vec<String>,
+}
+
+impl IdTable {
+    /// The id of document `doc` of the segment.
+    fn id(&self, doc: DocId) -> &str {
+        self.column
+            .as_ref()
+            .and_then(|column| column.term_ords(doc).next())
+            .and_then(|ordinal| self.by_ordinal.get(ordinal as usize))
+            .map_or("", String::as_str)
+    }
+}
+
+/// Id tables of the segments searched so far. Resolving an ordinal through the fast field's
+/// compressed dictionary decompresses a block each time; reading the dictionary once per
+/// segment (segments never change) makes [`Engine::matching_ids`] cost little more than the
+/// matching itself.
+#[derive(Default)]
+struct IdTables(std::sync::Mutex<std::collections::HashMap<SegmentId, Arc<IdTable>>>);
+
+impl IdTables {
+    /// The table of segment `ord` of `searcher`.
+    fn of(&self, searcher: &Searcher, ord: u32) -> tantivy::Result<Arc<IdTable>> {
+        let segment = searcher.segment_reader(ord);
+        let key = segment.segment_id();
+        if let Some(table) = self.lock().get(&key) {
+            return Ok(table.clone());
+        }
+        let column = segment.fast_fields().str("id")?;
+        let mut by_ordinal = Vec::new();
+        if let Some(column) = &column {
+            by_ordinal.reserve(column.num_terms());
+            let mut terms = column.dictionary().stream()?;
+            while terms.advance() {
+                by_ordinal.push(String::from_utf8_lossy(terms.key()).into_owned());
+            }
+        }
+        let table = Arc::new(IdTable { column, by_ordinal });
+        let mut tables = self.lock();
+        // A new segment: drop the tables of segments merged away since.
+        tables.retain(|id, _| {
+            searcher
+                .segment_readers()
+                .iter()
+                .any(|reader| reader.segment_id() == *id)
+        });
+        tables.insert(key, table.clone());
+        Ok(table)
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<SegmentId, Arc<IdTable>>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

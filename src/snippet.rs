@@ -4,8 +4,6 @@
 //! phrase is exactly an occurrence the phrase query found, and the marks are placed with the
 //! units' offsets into the original text.
 
-use std::collections::HashMap;
-
 use crate::analysis::Normalized;
 
 /// Length of a snippet in characters of the original text.
@@ -184,7 +182,7 @@ pub(crate) fn occurrences(
 ) -> Vec<(std::ops::Range<usize>, usize)> {
     let normalized = Normalized::new(text);
     let units = normalized.units();
-    let mut by_first: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_first: rustc_hash::FxHashMap<&str, Vec<usize>> = Default::default();
     for (index, pattern) in patterns.iter().enumerate() {
         by_first
             .entry(pattern.units[0].as_str())

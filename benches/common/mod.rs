@@ -16,12 +16,41 @@ pub const WORDS: &[&str] = &[
     "公共服务",
 ];
 
-/// Peak resident memory of this process so far, in MB (VmHWM).
+/// Peak resident memory of this process so far, in MB (VmHWM: heap and mapped index files).
 pub fn peak_rss_mb() -> f64 {
+    status_mb("VmHWM:")
+}
+
+/// Resident anonymous memory (heap, stacks) of this process now, in MB (RssAnon: without the
+/// index files the kernel maps in and can drop at will).
+pub fn anonymous_rss_mb() -> f64 {
+    status_mb("RssAnon:")
+}
+
+/// The highest [`anonymous_rss_mb`] while `work` runs, sampled every 50 ms, with its result.
+pub fn peak_anonymous_rss_mb<T>(work: impl FnOnce() -> T) -> (T, f64) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let done = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let sampler = scope.spawn(|| {
+            let mut peak: f64 = 0.0;
+            while !done.load(Ordering::Relaxed) {
+                peak = peak.max(anonymous_rss_mb());
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            peak.max(anonymous_rss_mb())
+        });
+        let result = work();
+        done.store(true, Ordering::Relaxed);
+        (result, sampler.join().unwrap_or(0.0))
+    })
+}
+
+fn status_mb(field: &str) -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .find_map(|line| line.strip_prefix(field))
         .and_then(|value| {
             value
                 .trim()
