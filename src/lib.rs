@@ -10,6 +10,7 @@
 //! - [`search`]: queries run, ranked and turned into hits; [`snippet`]: their highlighted passages;
 //!   [`facets`]: counts per category, region, type, agency, year; [`proximity`]: `/s` and `/p`;
 //!   [`budget`]: the time one search may take;
+//! - [`phrase`]: exact phrases over the gram view, with a shortcut through the word view;
 //! - [`structure`]: sentences, paragraphs and 条 of a text; [`metadata`]: 文种 and other fields;
 //! - [`server`]: the JSON API over HTTP and the page; [`export`]: analysed documents for
 //!   Quickwit or OpenSearch;
@@ -24,6 +25,7 @@ pub mod facets;
 pub mod indexer;
 pub mod ingest;
 pub mod metadata;
+pub mod phrase;
 pub mod proximity;
 pub mod query;
 pub mod schema;

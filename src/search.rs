@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, MoreLikeThisQuery, Occur,
-    PhraseQuery, Query, RangeQuery, TermQuery,
+    Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, OwnedValue, Term, Value};
 use tantivy::{
@@ -35,6 +35,7 @@ use crate::budget::{Budget, BudgetQuery};
 use crate::error::{Error, Result};
 use crate::expansion::expansions;
 use crate::facets::{FacetCollector, Facets};
+use crate::phrase::GramPhraseQuery;
 use crate::proximity::{ProximityQuery, TermPatterns};
 use crate::query::{parse, DateRange, MetaField, Node, Scope};
 use crate::schema::{open_index, Fields};
@@ -980,7 +981,7 @@ impl<'a> Planner<'a> {
                 ranking::EXPANSION_FACTOR
             };
             if scope != Scope::Body {
-                let title = substring_query(&units, fields.title_grams, fields.title_chars);
+                let title = substring_query(&units, Part::title(fields));
                 matcher.push((
                     Occur::Should,
                     Box::new(ConstScoreQuery::new(
@@ -990,7 +991,7 @@ impl<'a> Planner<'a> {
                 ));
             }
             if scope != Scope::Title {
-                let body = substring_query(&units, fields.body_grams, fields.body_chars);
+                let body = substring_query(&units, Part::body(fields));
                 matcher.push((
                     Occur::Should,
                     Box::new(ConstScoreQuery::new(body, ranking::BODY_SUBSTRING * factor)),
@@ -1061,20 +1062,41 @@ fn date_query(field: Field, range: &DateRange) -> Box<dyn Query> {
 /// Documents whose title or body contains `units` consecutively.
 fn substring_in_document(units: &[Unit<'_>], fields: &Fields) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(vec![
-        (
-            Occur::Should,
-            substring_query(units, fields.title_grams, fields.title_chars),
-        ),
-        (
-            Occur::Should,
-            substring_query(units, fields.body_grams, fields.body_chars),
-        ),
+        (Occur::Should, substring_query(units, Part::title(fields))),
+        (Occur::Should, substring_query(units, Part::body(fields))),
     ]))
 }
 
-/// Documents whose `grams`/`chars` views contain `units` consecutively: exactly the documents
+/// The three views of the title or of the body.
+#[derive(Debug, Clone, Copy)]
+struct Part {
+    words: Field,
+    grams: Field,
+    chars: Field,
+}
+
+impl Part {
+    fn title(fields: &Fields) -> Part {
+        Part {
+            words: fields.title_words,
+            grams: fields.title_grams,
+            chars: fields.title_chars,
+        }
+    }
+
+    fn body(fields: &Fields) -> Part {
+        Part {
+            words: fields.body_words,
+            grams: fields.body_grams,
+            chars: fields.body_chars,
+        }
+    }
+}
+
+/// Documents whose part (title or body) contains `units` consecutively: exactly the documents
 /// that contain the text as a phrase, per the eval README's definition.
-fn substring_query(units: &[Unit<'_>], grams: Field, chars: Field) -> Box<dyn Query> {
+fn substring_query(units: &[Unit<'_>], part: Part) -> Box<dyn Query> {
+    let (grams, chars) = (part.grams, part.chars);
     match units {
         [] => Box::new(EmptyQuery),
         [unit] => Box::new(TermQuery::new(
@@ -1101,7 +1123,15 @@ fn substring_query(units: &[Unit<'_>], grams: Field, chars: Field) -> Box<dyn Qu
                     )
                 })
                 .collect();
-            Box::new(PhraseQuery::new_with_offset(terms))
+            // A word of single-character units settles candidates without positions.
+            let single_characters = units
+                .iter()
+                .all(|unit| !unit.text.as_bytes()[0].is_ascii_alphanumeric());
+            let word = single_characters.then(|| {
+                let text: String = units.iter().map(|unit| unit.text).collect();
+                Term::from_field_text(part.words, &text)
+            });
+            Box::new(GramPhraseQuery::new(terms, word))
         }
     }
 }

@@ -175,3 +175,40 @@ fn positions_count_units_so_punctuation_separates_words() {
     let texts: Vec<&str> = analyzed.chars.iter().map(|t| t.text.as_str()).collect();
     assert_eq!(texts, ["违", "纪", "、", "法"]);
 }
+
+#[test]
+fn a_phrase_is_found_whether_or_not_jieba_cut_it_as_a_word() {
+    // The phrase matcher settles documents that hold the phrase as a jieba word without
+    // reading positions; documents where it sits inside a longer word, spans two words, or
+    // only has its bigrams apart must still be decided exactly.
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir(&corpus).unwrap();
+    for (name, text) in [
+        ("word.txt", "通知\n各级人民政府应当加强环境保护工作。"),
+        ("inside.txt", "通知\n加强生态环境保护，落实环境保护法。"),
+        ("across.txt", "通知\n改善人居环境保护耕地。"),
+        ("apart.txt", "通知\n保护生态环境，治理环境污染，保护水源。"),
+        ("spaced.txt", "通知\n加强环境 保护。"),
+        ("latin.txt", "通知\n推进5G网络建设。"),
+        ("longer-run.txt", "通知\n推进25G网络建设。"),
+    ] {
+        std::fs::write(corpus.join(name), text).unwrap();
+    }
+    let index = dir.path().join("index");
+    policy_search::indexer::build_index(&[corpus], &index, |p| panic!("{p}")).unwrap();
+    let engine = policy_search::Engine::open(&index).unwrap();
+    let ids = |q: &str| {
+        let mut ids = engine.matching_ids(q).unwrap();
+        ids.sort();
+        ids
+    };
+    assert_eq!(
+        ids("\"环境保护\""),
+        ["across.txt", "inside.txt", "spaced.txt", "word.txt"]
+    );
+    assert_eq!(ids("\"环境保护工作\""), ["word.txt"]);
+    assert_eq!(ids("\"生态环境保护\""), ["inside.txt"]);
+    // A digit run is one unit: 5g网络 is not in 25G网络.
+    assert_eq!(ids("\"5g网络\""), ["latin.txt"]);
+}
