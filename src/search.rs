@@ -1108,14 +1108,8 @@ fn substring_query(units: &[Unit<'_>], part: Part) -> Box<dyn Query> {
             IndexRecordOption::Basic,
         )),
         _ => {
-            // Bigrams at positions 0, 2, 4, … cover every unit; the last bigram closes an odd gap.
-            let last = units.len() - 2;
-            let mut positions: Vec<usize> = (0..=last).step_by(2).collect();
-            if positions.last() != Some(&last) {
-                positions.push(last);
-            }
-            let terms = positions
-                .into_iter()
+            // Every bigram of the phrase, at its offset; GramPhraseQuery picks those to check.
+            let terms = (0..units.len() - 1)
                 .map(|p| {
                     (
                         p,
