@@ -468,7 +468,7 @@ fn print_hits(response: &SearchResponse, offset: usize) -> Result<()> {
             out,
             "     {}  {}{}",
             hit.id,
-            hit.date.as_deref().unwrap_or("-"),
+            hit.metadata.date.as_deref().unwrap_or("-"),
             article
         );
         let _ = writeln!(

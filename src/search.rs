@@ -266,6 +266,22 @@ pub struct Hit {
     /// Relevance score (higher is better; only comparable within one response; 0 when sorted
     /// by date).
     pub score: f32,
+    /// Date, category, region, 文种, 发文机关, 发文字号.
+    #[serde(flatten)]
+    pub metadata: Metadata,
+    /// The 条 the snippet comes from, e.g. `第十二条`.
+    pub article: Option<String>,
+    /// Best passage, HTML-escaped, matches in `<mark>…</mark>`.
+    pub snippet: String,
+    /// Every matching 条 with its snippet, when asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub articles: Option<Vec<ArticleHit>>,
+}
+
+/// What a hit and a stored document both say of a document, beside its id and title (in their
+/// JSON, these are fields of the hit or document itself).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metadata {
     /// Date, `YYYY-MM-DD`.
     pub date: Option<String>,
     /// Category.
@@ -277,15 +293,8 @@ pub struct Hit {
     pub doc_type: Option<String>,
     /// 发文机关.
     pub agency: Option<String>,
-    /// 发文字号.
+    /// 发文字号, brackets normalised.
     pub doc_number: Option<String>,
-    /// The 条 the snippet comes from, e.g. `第十二条`.
-    pub article: Option<String>,
-    /// Best passage, HTML-escaped, matches in `<mark>…</mark>`.
-    pub snippet: String,
-    /// Every matching 条 with its snippet, when asked for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub articles: Option<Vec<ArticleHit>>,
 }
 
 /// A matching 条 of a hit.
@@ -306,19 +315,9 @@ pub struct StoredDocument {
     pub title: String,
     /// Full text.
     pub body: String,
-    /// Date, `YYYY-MM-DD`.
-    pub date: Option<String>,
-    /// Category.
-    pub category: Option<String>,
-    /// Region.
-    pub region: Option<String>,
-    /// 文种.
-    #[serde(rename = "type")]
-    pub doc_type: Option<String>,
-    /// 发文机关.
-    pub agency: Option<String>,
-    /// 发文字号, brackets normalised.
-    pub doc_number: Option<String>,
+    /// Date, category, region, 文种, 发文机关, 发文字号.
+    #[serde(flatten)]
+    pub metadata: Metadata,
     /// 发文字号 as written.
     pub doc_number_original: Option<String>,
     /// 成文日期.
@@ -553,18 +552,25 @@ impl Engine {
             id: text_value(document, fields.id).unwrap_or_default(),
             title: text_value(document, fields.title).unwrap_or_default(),
             body: text_value(document, fields.body).unwrap_or_default(),
-            date: date_value(document, fields.date),
-            category: text_value(document, fields.category),
-            region: text_value(document, fields.region),
-            doc_type: text_value(document, fields.doc_type),
-            agency: text_value(document, fields.agency),
-            doc_number: text_value(document, fields.doc_number),
+            metadata: self.metadata(document),
             doc_number_original: text_value(document, fields.doc_number_original),
             issued: date_value(document, fields.issued),
             published: date_value(document, fields.published),
             effective: date_value(document, fields.effective),
             source: text_value(document, fields.source),
             path: text_value(document, fields.path),
+        }
+    }
+
+    fn metadata(&self, document: &TantivyDocument) -> Metadata {
+        let fields = &self.fields;
+        Metadata {
+            date: date_value(document, fields.date),
+            category: text_value(document, fields.category),
+            region: text_value(document, fields.region),
+            doc_type: text_value(document, fields.doc_type),
+            agency: text_value(document, fields.agency),
+            doc_number: text_value(document, fields.doc_number),
         }
     }
 
@@ -745,12 +751,7 @@ impl Engine {
             id: text_value(document, fields.id).unwrap_or_default(),
             title: text_value(document, fields.title).unwrap_or_default(),
             score,
-            date: date_value(document, fields.date),
-            category: text_value(document, fields.category),
-            region: text_value(document, fields.region),
-            doc_type: text_value(document, fields.doc_type),
-            agency: text_value(document, fields.agency),
-            doc_number: text_value(document, fields.doc_number),
+            metadata: self.metadata(document),
             article: best.first_match().and_then(article_of),
             snippet: render(&best),
             articles: matching_articles,

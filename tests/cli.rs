@@ -192,10 +192,10 @@ fn metadata_from_jsonl_is_filterable_and_counted() {
         ["n/1"]
     );
     assert_eq!(
-        response.hits[0].doc_number.as_deref(),
+        response.hits[0].metadata.doc_number.as_deref(),
         Some("国发〔2021〕7号")
     );
-    assert_eq!(response.hits[0].doc_type.as_deref(), Some("通知"));
+    assert_eq!(response.hits[0].metadata.doc_type.as_deref(), Some("通知"));
     let output = policy_search(&["search", "--json", "--facets", "太湖"], dir.path());
     let response: SearchResponse = serde_json::from_slice(&output.stdout).expect("JSON");
     let agencies: Vec<&str> = response.facets.as_ref().unwrap()["agency"]

@@ -65,8 +65,8 @@ fn metadata_and_date_filters() {
     assert!(shanghai_regulations.contains("地方性法规/上海/上海市优化营商环境条例(2024-09-27).md"));
     for id in &shanghai_regulations {
         let document = sample_engine().document(id).unwrap();
-        assert_eq!(document.region.as_deref(), Some("上海"));
-        assert_eq!(document.doc_type.as_deref(), Some("条例"));
+        assert_eq!(document.metadata.region.as_deref(), Some("上海"));
+        assert_eq!(document.metadata.doc_type.as_deref(), Some("条例"));
     }
     assert_eq!(
         ids(r#""太湖" date:2011"#),
@@ -93,8 +93,8 @@ fn metadata_and_date_filters() {
     let response = sample_engine().search(&request).unwrap();
     assert!(response.total > 0);
     for hit in &response.hits {
-        assert_eq!(hit.region.as_deref(), Some("山东"));
-        assert!(hit.date.as_deref().unwrap().starts_with("2021"));
+        assert_eq!(hit.metadata.region.as_deref(), Some("山东"));
+        assert!(hit.metadata.date.as_deref().unwrap().starts_with("2021"));
     }
 }
 
@@ -197,13 +197,13 @@ fn facets_count_the_matching_documents() {
     let in_shandong = response
         .hits
         .iter()
-        .filter(|h| h.region.as_deref() == Some("山东"))
+        .filter(|h| h.metadata.region.as_deref() == Some("山东"))
         .count();
     assert_eq!(counted("region", "山东"), in_shandong);
     let regulations = response
         .hits
         .iter()
-        .filter(|h| h.doc_type.as_deref() == Some("条例"))
+        .filter(|h| h.metadata.doc_type.as_deref() == Some("条例"))
         .count();
     assert_eq!(counted("type", "条例"), regulations);
 }
@@ -218,7 +218,7 @@ fn sorting_by_date_orders_hits() {
         .unwrap()
         .hits
         .into_iter()
-        .filter_map(|h| h.date)
+        .filter_map(|h| h.metadata.date)
         .collect();
     assert!(dates.len() > 3);
     assert!(dates.windows(2).all(|pair| pair[0] >= pair[1]), "{dates:?}");
@@ -228,7 +228,7 @@ fn sorting_by_date_orders_hits() {
         .unwrap()
         .hits
         .into_iter()
-        .filter_map(|h| h.date)
+        .filter_map(|h| h.metadata.date)
         .collect();
     assert!(
         ascending.windows(2).all(|pair| pair[0] <= pair[1]),
