@@ -188,11 +188,16 @@ pub(crate) fn occurrences(
     if patterns.is_empty() {
         return Vec::new();
     }
-    anchored_occurrences(text, patterns).unwrap_or_else(|| all_occurrences(text, patterns))
+    let by_first = by_first_unit(patterns);
+    anchored_occurrences(text, patterns, &by_first)
+        .unwrap_or_else(|| all_occurrences(text, patterns, &by_first))
 }
 
+/// Indexes of patterns by their first unit.
+type ByFirstUnit<'p> = rustc_hash::FxHashMap<&'p str, Vec<usize>>;
+
 /// Patterns by their first unit.
-fn by_first_unit(patterns: &[Pattern]) -> rustc_hash::FxHashMap<&str, Vec<usize>> {
+fn by_first_unit(patterns: &[Pattern]) -> ByFirstUnit<'_> {
     let mut by_first: rustc_hash::FxHashMap<&str, Vec<usize>> = Default::default();
     for (index, pattern) in patterns.iter().enumerate() {
         by_first
@@ -230,10 +235,13 @@ fn matches_at(
 }
 
 /// [`occurrences`] by normalising all of `text`.
-fn all_occurrences(text: &str, patterns: &[Pattern]) -> Vec<(std::ops::Range<usize>, usize)> {
+fn all_occurrences(
+    text: &str,
+    patterns: &[Pattern],
+    by_first: &ByFirstUnit<'_>,
+) -> Vec<(std::ops::Range<usize>, usize)> {
     let normalized = Normalized::new(text);
     let units = normalized.units();
-    let by_first = by_first_unit(patterns);
     let mut matches = Vec::new();
     for start in 0..units.len() {
         if let Some(candidates) = by_first.get(units[start].text) {
@@ -271,11 +279,11 @@ fn normalizes_into_ideographs(c: char) -> bool {
 fn anchored_occurrences(
     text: &str,
     patterns: &[Pattern],
+    by_first: &ByFirstUnit<'_>,
 ) -> Option<Vec<(std::ops::Range<usize>, usize)>> {
-    let by_first = by_first_unit(patterns);
     // Each first character, with the most units a pattern starting with it has.
     let mut anchors = Vec::with_capacity(by_first.len());
-    for (first, candidates) in &by_first {
+    for (first, candidates) in by_first {
         let mut chars = first.chars();
         match (chars.next(), chars.next()) {
             (Some(c), None) if is_plain_ideograph(c) => {
@@ -558,8 +566,9 @@ mod tests {
                 })
                 .collect();
             prop_assume!(!patterns.is_empty());
-            if let Some(anchored) = anchored_occurrences(&text, &patterns) {
-                prop_assert_eq!(anchored, all_occurrences(&text, &patterns));
+            let by_first = by_first_unit(&patterns);
+            if let Some(anchored) = anchored_occurrences(&text, &patterns, &by_first) {
+                prop_assert_eq!(anchored, all_occurrences(&text, &patterns, &by_first));
             }
         }
     }
@@ -616,14 +625,17 @@ mod tests {
     fn windows_are_not_used_where_they_could_miss_a_match() {
         let patterns = [Pattern::new("太湖", 1.0).unwrap()];
         // ⼀ (a Kangxi radical) normalises to 一, so 一 may occur where the raw text has none.
-        assert!(anchored_occurrences("⼀太湖", &patterns).is_none());
+        assert!(anchored_occurrences("⼀太湖", &patterns, &by_first_unit(&patterns)).is_none());
         let long = format!("环太湖{}", "流域治理".repeat(100));
-        assert!(anchored_occurrences(&long, &patterns).is_some());
+        assert!(anchored_occurrences(&long, &patterns, &by_first_unit(&patterns)).is_some());
         // Anchors everywhere: one pass over the text is cheaper than a window per anchor.
-        assert!(anchored_occurrences(&"太湖".repeat(100), &patterns).is_none());
+        assert!(
+            anchored_occurrences(&"太湖".repeat(100), &patterns, &by_first_unit(&patterns))
+                .is_none()
+        );
         // A pattern starting with a letter or digit has no ideograph to anchor on.
         let latin = [Pattern::new("5g网络", 1.0).unwrap()];
-        assert!(anchored_occurrences("推进5G网络", &latin).is_none());
+        assert!(anchored_occurrences("推进5G网络", &latin, &by_first_unit(&latin)).is_none());
         assert_eq!(occurrences("推进5G网络", &latin).len(), 1);
         assert!(occurrences("推进25G网络", &latin).is_empty());
     }
