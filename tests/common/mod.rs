@@ -25,29 +25,42 @@ pub struct PhraseCase {
     pub ids: BTreeSet<String>,
 }
 
-/// Read `../shared/eval/<name>` (columns phrase, count, ids).
-pub fn phrase_cases(name: &str) -> Vec<PhraseCase> {
+/// The rows of `../shared/eval/<name>` (a header line, then tab-separated `columns`), with
+/// the file's path for messages.
+fn eval_rows(name: &str, columns: usize) -> (PathBuf, Vec<Vec<String>>) {
     let path = shared().join("eval").join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    text.lines()
+    let rows = text
+        .lines()
         .skip(1)
         .filter(|line| !line.is_empty())
         .map(|line| {
-            let columns: Vec<&str> = line.split('\t').collect();
-            assert_eq!(columns.len(), 3, "{}: bad row {line}", path.display());
-            let ids: BTreeSet<String> = columns[2]
+            let row: Vec<String> = line.split('\t').map(String::from).collect();
+            assert_eq!(row.len(), columns, "{}: bad row {line}", path.display());
+            row
+        })
+        .collect();
+    (path, rows)
+}
+
+/// Read `../shared/eval/<name>` (columns phrase, count, ids).
+pub fn phrase_cases(name: &str) -> Vec<PhraseCase> {
+    let (path, rows) = eval_rows(name, 3);
+    rows.into_iter()
+        .map(|row| {
+            let ids: BTreeSet<String> = row[2]
                 .split('|')
                 .filter(|id| !id.is_empty())
                 .map(String::from)
                 .collect();
             assert_eq!(
                 ids.len(),
-                columns[1].parse::<usize>().unwrap(),
+                row[1].parse::<usize>().unwrap(),
                 "{}: count column disagrees",
                 path.display()
             );
             PhraseCase {
-                phrase: columns[0].to_string(),
+                phrase: row[0].clone(),
                 ids,
             }
         })
@@ -62,17 +75,11 @@ pub struct KnownItem {
 
 /// Read `../shared/eval/<name>` (columns query, title, ids).
 pub fn known_items(name: &str) -> Vec<KnownItem> {
-    let path = shared().join("eval").join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    text.lines()
-        .skip(1)
-        .filter(|line| !line.is_empty())
-        .map(|line| {
-            let columns: Vec<&str> = line.split('\t').collect();
-            KnownItem {
-                query: columns[0].to_string(),
-                ids: columns[2].split('|').map(String::from).collect(),
-            }
+    let (_, rows) = eval_rows(name, 3);
+    rows.into_iter()
+        .map(|row| KnownItem {
+            query: row[0].clone(),
+            ids: row[2].split('|').map(String::from).collect(),
         })
         .collect()
 }
