@@ -2,18 +2,9 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Command, Output};
+use common::policy_search;
 
 use policy_search::SearchResponse;
-
-fn policy_search(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_policy-search"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("binary runs")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

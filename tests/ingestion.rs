@@ -3,8 +3,10 @@
 
 mod common;
 
+use common::policy_search;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use policy_search::indexer::{update_index, IndexOptions};
 use policy_search::ingest::{list_files, read_file, Document, Item, Problem};
@@ -206,14 +208,6 @@ fn metadata_is_read_from_real_documents() {
         Some("苏政办发[2020]12号")
     );
     assert_eq!(documents[0].doc_type.as_deref(), Some("通知"));
-}
-
-fn policy_search(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_policy-search"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("binary runs")
 }
 
 fn stderr(output: &Output) -> String {

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::policy_search;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -12,14 +14,6 @@ use std::time::{Duration, Instant};
 use policy_search::ingest::{list_files, read_file, Item};
 use policy_search::{Engine, SearchRequest};
 use proptest::prelude::*;
-
-fn policy_search(args: &[&str], cwd: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_policy-search"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("binary runs")
-}
 
 /// A small deterministic generator (no rand dependency for one test).
 struct Lcg(u64);

@@ -12,6 +12,15 @@ use std::sync::OnceLock;
 use policy_search::indexer::build_index;
 use policy_search::Engine;
 
+/// Run the `policy-search` binary with `args` in `cwd`.
+pub fn policy_search(args: &[&str], cwd: &Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_policy-search"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("binary runs")
+}
+
 /// `../shared` beside the repository.
 pub fn shared() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
