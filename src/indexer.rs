@@ -26,7 +26,7 @@ use crate::schema::{build_schema, index_settings, register_tokenizers, Fields, S
 const FILE_BATCH: usize = 64;
 /// Memory budget of the index writer per thread; bounded so that indexing memory does not grow
 /// with the corpus.
-const WRITER_HEAP_PER_THREAD: usize = 128 << 20;
+pub const WRITER_HEAP_PER_THREAD: usize = 128 << 20;
 /// Writer threads at most.
 const MAX_WRITER_THREADS: usize = 4;
 /// Documents handed to the writer but not yet analysed, at most (roughly). Tantivy's own queue
