@@ -418,7 +418,11 @@ pub fn update_index(
                             report.added += 1;
                         }
                         report.text_bytes += (document.title.len() + document.body.len()) as u64;
-                        writer.delete_term(Term::from_field_text(fields.id, &document.id));
+                        // Only an id already in the index (or met earlier in this run) has a
+                        // document to replace; a delete per new id would only queue work.
+                        if duplicate || previous.is_some() {
+                            writer.delete_term(Term::from_field_text(fields.id, &document.id));
+                        }
                         writer
                             .add_document(to_tantivy(&document, fields))
                             .map_err(|source| Error::index(dir, source))?;

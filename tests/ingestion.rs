@@ -294,6 +294,51 @@ fn reindexing_does_only_what_changed() {
 }
 
 #[test]
+fn a_repeated_id_keeps_only_its_last_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("notices.jsonl");
+    let lines = [
+        r#"{"id":"n/1","title":"关于太湖治理的通知","body":"太湖蓝藻防控第一稿"}"#,
+        r#"{"id":"n/2","title":"关于长江保护的通知","body":"长江禁渔"}"#,
+        r#"{"id":"n/1","title":"关于太湖治理的通知","body":"太湖蓝藻防控定稿"}"#,
+    ];
+    std::fs::write(&corpus, lines.join("\n")).unwrap();
+    let index = dir.path().join("index");
+    let ids = |query: &str| -> Vec<String> {
+        let engine = Engine::open(&index).unwrap();
+        let response = engine.search(&SearchRequest::new(query)).unwrap();
+        response.hits.into_iter().map(|hit| hit.id).collect()
+    };
+    for options in [
+        IndexOptions::default(),
+        IndexOptions {
+            full: true,
+            ..IndexOptions::default()
+        },
+    ] {
+        let report = update_index(std::slice::from_ref(&corpus), &index, &options, |_| {}).unwrap();
+        assert_eq!((report.documents, report.duplicates), (2, 1));
+        assert_eq!(ids("太湖蓝藻防控"), ["n/1"]);
+        assert_eq!(ids(r#""防控定稿""#), ["n/1"]);
+        assert!(ids(r#""防控第一稿""#).is_empty());
+    }
+
+    // Rewritten with the first version last: that version replaces the indexed one.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(&corpus, [lines[2], lines[1], lines[0]].join("\n")).unwrap();
+    update_index(
+        std::slice::from_ref(&corpus),
+        &index,
+        &IndexOptions::default(),
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(ids("太湖蓝藻防控"), ["n/1"]);
+    assert_eq!(ids(r#""防控第一稿""#), ["n/1"]);
+    assert!(ids(r#""防控定稿""#).is_empty());
+}
+
+#[test]
 fn a_second_writer_gets_a_lock_message() {
     let dir = tempfile::tempdir().unwrap();
     copy_sample(&dir.path().join("corpus"), &["环太湖科技创新圈.txt"]);
