@@ -1,6 +1,9 @@
 //! Scale: the large corpus replicated N times with distinct ids (generated in a temporary
 //! folder, never committed), indexed, then queried.
 //!
+//! Prints, as `cargo bench --bench indexing` does for ×1, jieba-rs alone segmenting the text in the
+//! same run and the ratio of the two.
+//!
 //! `cargo bench --bench scale -- 10` (default 10; 100 needs ~14 GB of temporary disk and about
 //! 80 seconds per 1,000 MB of text at the current indexing speed).
 //!
@@ -46,6 +49,7 @@ fn main() {
     }
     out.flush().expect("flush");
     drop(out);
+    let jieba_rate = jieba_alone(&lines);
 
     let index = root.join("index");
     let options = IndexOptions {
@@ -69,6 +73,10 @@ fn main() {
         report.text_bytes as f64 / 1e6,
         report.megabytes_per_second(),
         report.documents as f64 / seconds
+    );
+    println!(
+        "jieba-rs alone in the same run: {jieba_rate:.1} MB/s; indexing at {:.0}% of it",
+        100.0 * report.megabytes_per_second() / jieba_rate
     );
     println!(
         "index size {:.0} MB ({:.2} × text), peak RSS {:.0} MB (anonymous {peak_anonymous:.0} MB, \
@@ -124,4 +132,26 @@ fn main() {
         "{:<28} p50 {p50:.2} ms  p99 {p99:.2} ms  max {max:.2} ms",
         "phrase, all matching ids"
     );
+}
+
+/// MB/s of jieba-rs alone (cut, HMM on) segmenting the titles and bodies of `lines` on every
+/// core: one copy of the replicated text, since the replicas are the same text.
+fn jieba_alone(lines: &[String]) -> f64 {
+    use rayon::prelude::*;
+    let texts: Vec<String> = lines
+        .iter()
+        .flat_map(|line| {
+            let record: serde_json::Value = serde_json::from_str(line).expect("JSON");
+            ["title", "body"].map(|key| record[key].as_str().unwrap_or_default().to_string())
+        })
+        .collect();
+    let megabytes = texts.iter().map(String::len).sum::<usize>() as f64 / 1e6;
+    policy_search::analysis::jieba();
+    let started = Instant::now();
+    let words: usize = texts
+        .par_iter()
+        .map(|text| policy_search::analysis::jieba().cut(text, true).len())
+        .sum();
+    std::hint::black_box(words);
+    megabytes / started.elapsed().as_secs_f64()
 }
