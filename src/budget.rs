@@ -2,9 +2,10 @@
 //! what it found so far, marked as cut short.
 //!
 //! [`BudgetQuery`] wraps the query a search runs; its scorer checks the clock every
-//! [`CHECK_EVERY`] documents and ends the document stream when the budget is spent. Scorers
-//! that do expensive work per candidate ([`crate::proximity`] reads stored text) check the
-//! same [`Budget`] per candidate.
+//! [`CHECK_EVERY`] documents and ends the document stream when the budget is spent. Queries
+//! that do expensive work per candidate ([`crate::proximity`] reads stored text) are
+//! [`FilterQuery`]s too, whose [`BudgetScorer`] checks the same [`Budget`] before each
+//! candidate.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -61,34 +62,56 @@ impl Budget {
     }
 }
 
-/// `inner`, cut off when `budget` is spent.
-#[derive(Debug)]
-pub struct BudgetQuery {
-    inner: Box<dyn Query>,
-    budget: Budget,
-}
+/// How a [`FilterQuery`] makes its scorers from those of the query it wraps.
+pub trait Filter: Clone + std::fmt::Debug + Send + Sync + 'static {
+    /// The scorer for segment `reader`, from the wrapped query's weight `inner`.
+    fn scorer(
+        &self,
+        inner: &dyn Weight,
+        reader: &SegmentReader,
+        boost: Score,
+    ) -> tantivy::Result<Box<dyn Scorer>>;
 
-impl BudgetQuery {
-    /// Wrap `inner`.
-    pub fn new(inner: Box<dyn Query>, budget: Budget) -> BudgetQuery {
-        BudgetQuery { inner, budget }
+    /// Why `doc` matches: the wrapped query's explanation unless the filter has more to say.
+    fn explain(
+        &self,
+        inner: &dyn Weight,
+        reader: &SegmentReader,
+        doc: DocId,
+    ) -> tantivy::Result<Explanation> {
+        inner.explain(reader, doc)
     }
 }
 
-impl Clone for BudgetQuery {
+/// `inner`, its scorers passed through `filter`: the one shape of every query here that cuts
+/// or narrows another's document stream (the budget itself, `/s` and `/p`).
+#[derive(Debug)]
+pub struct FilterQuery<F> {
+    inner: Box<dyn Query>,
+    filter: F,
+}
+
+impl<F: Filter> FilterQuery<F> {
+    /// Wrap `inner`.
+    pub fn new(inner: Box<dyn Query>, filter: F) -> FilterQuery<F> {
+        FilterQuery { inner, filter }
+    }
+}
+
+impl<F: Filter> Clone for FilterQuery<F> {
     fn clone(&self) -> Self {
-        BudgetQuery {
+        FilterQuery {
             inner: self.inner.box_clone(),
-            budget: self.budget.clone(),
+            filter: self.filter.clone(),
         }
     }
 }
 
-impl Query for BudgetQuery {
+impl<F: Filter> Query for FilterQuery<F> {
     fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        Ok(Box::new(BudgetWeight {
+        Ok(Box::new(FilterWeight {
             inner: self.inner.weight(enable_scoring)?,
-            budget: self.budget.clone(),
+            filter: self.filter.clone(),
         }))
     }
 
@@ -97,57 +120,106 @@ impl Query for BudgetQuery {
     }
 }
 
-struct BudgetWeight {
+struct FilterWeight<F> {
     inner: Box<dyn Weight>,
-    budget: Budget,
+    filter: F,
 }
 
-impl Weight for BudgetWeight {
+impl<F: Filter> Weight for FilterWeight<F> {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        if self.budget.check() {
-            return Ok(Box::new(tantivy::query::EmptyScorer));
-        }
-        let inner = self.inner.scorer(reader, boost)?;
-        if self.budget.was_spent() {
-            return Ok(Box::new(tantivy::query::EmptyScorer));
-        }
-        Ok(Box::new(BudgetScorer {
-            inner,
-            budget: self.budget.clone(),
-            countdown: CHECK_EVERY,
-            stopped: false,
-        }))
+        self.filter.scorer(self.inner.as_ref(), reader, boost)
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        self.inner.explain(reader, doc)
+        self.filter.explain(self.inner.as_ref(), reader, doc)
     }
 }
 
-struct BudgetScorer {
+/// `inner`, cut off when the budget is spent.
+pub type BudgetQuery = FilterQuery<Budget>;
+
+impl Filter for Budget {
+    fn scorer(
+        &self,
+        inner: &dyn Weight,
+        reader: &SegmentReader,
+        boost: Score,
+    ) -> tantivy::Result<Box<dyn Scorer>> {
+        if self.check() {
+            return Ok(Box::new(tantivy::query::EmptyScorer));
+        }
+        let inner = inner.scorer(reader, boost)?;
+        Ok(Box::new(BudgetScorer::new(
+            inner,
+            self.clone(),
+            CHECK_EVERY,
+            None,
+        )))
+    }
+}
+
+/// Decides whether a candidate document matches (it may read the document: it is given the
+/// candidates one at a time, with the budget checked before each).
+pub type Accepts = Box<dyn FnMut(DocId) -> bool + Send>;
+
+/// The documents of `inner` that `accepts` (all of them without it), ending once the budget is
+/// spent.
+pub struct BudgetScorer {
     inner: Box<dyn Scorer>,
     budget: Budget,
+    accepts: Option<Accepts>,
+    /// Documents between two looks at the clock.
+    check_every: u32,
     countdown: u32,
+    /// The budget ran out: the stream has ended.
     stopped: bool,
 }
 
 impl BudgetScorer {
-    /// `doc`, or the end of the stream if the budget is spent. Another scorer of the search
-    /// (a `/s` check, perhaps inside an exclusion) may have found it spent while producing
-    /// `doc`, so the flag is read every time and `doc` withheld: it may not have been checked
-    /// to the end.
-    fn pass(&mut self, doc: DocId) -> DocId {
-        self.countdown -= 1;
-        if self.countdown == 0 {
-            self.countdown = CHECK_EVERY;
-            self.budget.check();
+    /// Wrap `inner`, looking at the clock every `check_every` documents (at least 1), and move
+    /// to the first document that passes.
+    pub fn new(
+        inner: Box<dyn Scorer>,
+        budget: Budget,
+        check_every: u32,
+        accepts: Option<Accepts>,
+    ) -> BudgetScorer {
+        let check_every = check_every.max(1);
+        let mut scorer = BudgetScorer {
+            inner,
+            budget,
+            accepts,
+            check_every,
+            countdown: check_every,
+            stopped: false,
+        };
+        let first = scorer.inner.doc();
+        scorer.settle(first);
+        scorer
+    }
+
+    /// From `doc` of the inner stream on, the first document that passes, or the end of the
+    /// stream if the budget is spent. Another scorer of the search (a `/s` check, perhaps inside
+    /// an exclusion) may have found it spent while producing `doc`, so the flag is read every
+    /// time and `doc` withheld: it may not have been checked to the end.
+    fn settle(&mut self, mut doc: DocId) -> DocId {
+        while doc != TERMINATED {
+            self.countdown -= 1;
+            if self.countdown == 0 {
+                self.countdown = self.check_every;
+                self.budget.check();
+            }
+            if self.budget.was_spent() {
+                self.stopped = true;
+                return TERMINATED;
+            }
+            let accepted = self.accepts.as_mut().is_none_or(|accepts| accepts(doc));
+            if accepted {
+                return doc;
+            }
+            doc = self.inner.advance();
         }
-        self.stopped = self.budget.was_spent();
-        if self.stopped {
-            TERMINATED
-        } else {
-            doc
-        }
+        TERMINATED
     }
 }
 
@@ -157,7 +229,7 @@ impl DocSet for BudgetScorer {
             return TERMINATED;
         }
         let doc = self.inner.advance();
-        self.pass(doc)
+        self.settle(doc)
     }
 
     fn seek(&mut self, target: DocId) -> DocId {
@@ -165,7 +237,7 @@ impl DocSet for BudgetScorer {
             return TERMINATED;
         }
         let doc = self.inner.seek(target);
-        self.pass(doc)
+        self.settle(doc)
     }
 
     fn doc(&self) -> DocId {

@@ -7,12 +7,11 @@
 
 use std::sync::Arc;
 
-use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
-use tantivy::schema::Term;
+use tantivy::query::{Explanation, Query, Scorer, Weight};
 use tantivy::store::StoreReader;
-use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyDocument, TERMINATED};
+use tantivy::{DocId, Score, SegmentReader, TantivyDocument};
 
-use crate::budget::Budget;
+use crate::budget::{Budget, BudgetScorer, Filter, FilterQuery};
 use crate::query::Proximity;
 use crate::schema::Fields;
 use crate::search::text_value;
@@ -56,6 +55,8 @@ pub fn within_one(text: &str, terms: &[TermPatterns], within: Proximity) -> bool
     })
 }
 
+/// What a candidate must pass: every term within one sentence or paragraph of its title or
+/// body, read from the store.
 #[derive(Debug)]
 struct Check {
     terms: Vec<TermPatterns>,
@@ -78,147 +79,60 @@ impl Check {
     }
 }
 
-/// Documents of `candidates` in which every term occurs within one sentence or paragraph.
-#[derive(Debug)]
-pub struct ProximityQuery {
-    candidates: Box<dyn Query>,
-    check: Arc<Check>,
-}
-
-impl ProximityQuery {
-    /// `candidates` must contain every document that can match (all terms anywhere). Checking
-    /// a candidate reads its text, so each check first looks at `budget`: once it is spent, no
-    /// further candidate matches.
-    pub fn new(
-        candidates: Box<dyn Query>,
-        terms: Vec<TermPatterns>,
-        within: Proximity,
-        fields: Fields,
-        budget: Budget,
-    ) -> Self {
-        ProximityQuery {
-            candidates,
-            check: Arc::new(Check {
-                terms,
-                within,
-                fields,
-                budget,
-            }),
-        }
-    }
-}
-
-impl Clone for ProximityQuery {
-    fn clone(&self) -> Self {
-        ProximityQuery {
-            candidates: self.candidates.box_clone(),
-            check: self.check.clone(),
-        }
-    }
-}
-
-impl Query for ProximityQuery {
-    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        Ok(Box::new(ProximityWeight {
-            candidates: self.candidates.weight(enable_scoring)?,
-            check: self.check.clone(),
-        }))
-    }
-
-    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
-        self.candidates.query_terms(visitor);
-    }
-}
-
-struct ProximityWeight {
-    candidates: Box<dyn Weight>,
-    check: Arc<Check>,
-}
-
-impl Weight for ProximityWeight {
-    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let inner = self.candidates.scorer(reader, boost)?;
+impl Filter for Arc<Check> {
+    fn scorer(
+        &self,
+        candidates: &dyn Weight,
+        reader: &SegmentReader,
+        boost: Score,
+    ) -> tantivy::Result<Box<dyn Scorer>> {
+        let candidates = candidates.scorer(reader, boost)?;
         let store = reader.get_store_reader(10)?;
-        let mut scorer = ProximityScorer {
-            inner,
-            store,
-            check: self.check.clone(),
-            stopped: false,
-        };
-        scorer.skip_to_match();
-        Ok(Box::new(scorer))
+        let check = self.clone();
+        let accepts = Box::new(move |doc| check.accepts(&store, doc));
+        // Each candidate reads its text: the clock is looked at before every one.
+        Ok(Box::new(BudgetScorer::new(
+            candidates,
+            self.budget.clone(),
+            1,
+            Some(accepts),
+        )))
     }
 
-    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+    fn explain(
+        &self,
+        candidates: &dyn Weight,
+        reader: &SegmentReader,
+        doc: DocId,
+    ) -> tantivy::Result<Explanation> {
         let store = reader.get_store_reader(1)?;
-        if !self.check.accepts(&store, doc) {
+        if !self.accepts(&store, doc) {
             return Err(tantivy::TantivyError::InvalidArgument(format!(
                 "document {doc} does not match"
             )));
         }
-        self.candidates.explain(reader, doc)
+        candidates.explain(reader, doc)
     }
 }
 
-struct ProximityScorer {
-    inner: Box<dyn Scorer>,
-    store: StoreReader,
-    check: Arc<Check>,
-    /// The budget ran out: the stream has ended.
-    stopped: bool,
-}
-
-impl ProximityScorer {
-    fn skip_to_match(&mut self) -> DocId {
-        let mut doc = self.inner.doc();
-        while doc != TERMINATED {
-            if self.check.budget.check() {
-                self.stopped = true;
-                return TERMINATED;
-            }
-            if self.check.accepts(&self.store, doc) {
-                return doc;
-            }
-            doc = self.inner.advance();
-        }
-        doc
-    }
-}
-
-impl DocSet for ProximityScorer {
-    fn advance(&mut self) -> DocId {
-        if self.stopped {
-            return TERMINATED;
-        }
-        self.inner.advance();
-        self.skip_to_match()
-    }
-
-    fn seek(&mut self, target: DocId) -> DocId {
-        if self.stopped {
-            return TERMINATED;
-        }
-        self.inner.seek(target);
-        self.skip_to_match()
-    }
-
-    fn doc(&self) -> DocId {
-        if self.stopped {
-            TERMINATED
-        } else {
-            self.inner.doc()
-        }
-    }
-
-    fn size_hint(&self) -> u32 {
-        self.inner.size_hint()
-    }
-}
-
-impl Scorer for ProximityScorer {
-    fn score(&mut self) -> Score {
-        self.inner.score()
-    }
+/// Documents of `candidates` in which every term occurs within one sentence or paragraph.
+/// `candidates` must contain every document that can match (all terms anywhere). Checking a
+/// candidate reads its text, so each check first looks at `budget`: once it is spent, no
+/// further candidate matches.
+pub fn proximity_query(
+    candidates: Box<dyn Query>,
+    terms: Vec<TermPatterns>,
+    within: Proximity,
+    fields: Fields,
+    budget: Budget,
+) -> Box<dyn Query> {
+    let check = Check {
+        terms,
+        within,
+        fields,
+        budget,
+    };
+    Box::new(FilterQuery::new(candidates, Arc::new(check)))
 }
 
 #[cfg(test)]

@@ -15,12 +15,11 @@ use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
 use std::time::{Duration, Instant};
-use tantivy::index::SegmentId;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
+use tantivy::index::SegmentId;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, MoreLikeThisQuery, Occur,
     Query, RangeQuery, TermQuery,
@@ -36,7 +35,7 @@ use crate::error::{Error, Result};
 use crate::expansion::expansions;
 use crate::facets::{FacetCollector, Facets};
 use crate::phrase::GramPhraseQuery;
-use crate::proximity::{ProximityQuery, TermPatterns};
+use crate::proximity::{proximity_query, TermPatterns};
 use crate::query::{parse, DateRange, MetaField, Node, Scope};
 use crate::schema::{open_index, Fields};
 use crate::snippet::{Pattern, Snippet};
@@ -941,13 +940,13 @@ impl<'a> Planner<'a> {
                     .iter()
                     .map(|(text, quoted)| TermPatterns::new(&self.alternatives(text, *quoted)))
                     .collect();
-                Box::new(ProximityQuery::new(
+                proximity_query(
                     Box::new(BooleanQuery::new(candidates)),
                     patterns,
                     *within,
                     *self.fields,
                     self.budget.clone(),
-                ))
+                )
             }
         }
     }
