@@ -551,9 +551,6 @@ pub fn update_index(
     Ok(report)
 }
 
-/// Wait (briefly) while more than [`MAX_DOCUMENTS_IN_FLIGHT`] documents are queued unanalysed:
-/// each analysed document opens two word-view token streams. The wait is bounded, so a
-/// miscount can slow a run down but never stall it.
 /// A file that changed while it was read is indexed as read, with a warning, and recorded with
 /// no modification time so that the next run reads it again.
 fn changed_while_read(file: &SourceFile, entry: &mut FileEntry) -> Option<Problem> {
@@ -570,6 +567,9 @@ fn changed_while_read(file: &SourceFile, entry: &mut FileEntry) -> Option<Proble
     })
 }
 
+/// Wait (briefly) while more than [`MAX_DOCUMENTS_IN_FLIGHT`] documents are queued unanalysed:
+/// each analysed document opens two word-view token streams. The wait is bounded, so a
+/// miscount can slow a run down but never stall it.
 fn wait_for_writer(streams_at_start: u64, handed_over: u64) {
     let started = Instant::now();
     loop {
