@@ -37,38 +37,31 @@ impl GramPhraseQuery {
     pub fn new(grams: Vec<(usize, Term)>, word: Option<Term>) -> GramPhraseQuery {
         GramPhraseQuery { grams, word }
     }
-}
 
-impl GramPhraseQuery {
     /// The bigrams to check: the covering ones, plus any rarer than all of them (by document
     /// frequency, when a searcher can tell).
     fn checked_grams(&self, searcher: Option<&Searcher>) -> tantivy::Result<Vec<(usize, Term)>> {
         let last = self.grams.len().saturating_sub(1);
         let covers = |index: usize| index.is_multiple_of(2) || index == last;
-        let Some(searcher) = searcher else {
-            return Ok(self
+        let frequencies = match searcher {
+            Some(searcher) => self
                 .grams
                 .iter()
-                .enumerate()
-                .filter(|&(index, _)| covers(index))
-                .map(|(_, gram)| gram.clone())
-                .collect());
+                .map(|(_, term)| searcher.doc_freq(term))
+                .collect::<tantivy::Result<Vec<u64>>>()?,
+            None => Vec::new(),
         };
-        let frequencies = self
-            .grams
-            .iter()
-            .map(|(_, term)| searcher.doc_freq(term))
-            .collect::<tantivy::Result<Vec<u64>>>()?;
-        let rarest_cover = (0..self.grams.len())
+        let rarest_cover = (0..frequencies.len())
             .filter(|&index| covers(index))
             .map(|index| frequencies[index])
             .min()
             .unwrap_or(0);
+        let rarer = |index: usize| frequencies.get(index).is_some_and(|&f| f < rarest_cover);
         Ok(self
             .grams
             .iter()
             .enumerate()
-            .filter(|&(index, _)| covers(index) || frequencies[index] < rarest_cover)
+            .filter(|&(index, _)| covers(index) || rarer(index))
             .map(|(_, gram)| gram.clone())
             .collect())
     }
