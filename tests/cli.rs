@@ -6,6 +6,13 @@ use common::policy_search;
 
 use policy_search::SearchResponse;
 
+/// Assert that `output` is a failure with exit status `code` whose message mentions `needle`.
+fn assert_fails_with(output: &std::process::Output, code: i32, needle: &str) {
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(code), "{stderr}");
+    assert!(stderr.contains(needle), "{stderr}");
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -109,23 +116,13 @@ fn errors_are_one_line_with_a_meaningful_exit_code() {
     .status
     .success());
     let output = policy_search(&["search", "--index", "idx", "\"太湖"], dir.path());
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        text(&output.stderr).contains("unterminated quote at 1"),
-        "{}",
-        text(&output.stderr)
-    );
+    assert_fails_with(&output, 2, "unterminated quote at 1");
 
     let output = policy_search(
         &["search", "--index", "idx", "--limit", "0", "太湖"],
         dir.path(),
     );
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        text(&output.stderr).contains("invalid parameter `limit`"),
-        "{}",
-        text(&output.stderr)
-    );
+    assert_fails_with(&output, 2, "invalid parameter `limit`");
 }
 
 #[test]
@@ -148,12 +145,7 @@ fn a_failed_reindex_leaves_the_last_index_searchable() {
         &["index", "--corpus", "broken", "--index", "idx"],
         dir.path(),
     );
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = text(&output.stderr);
-    assert!(
-        stderr.contains("bad.jsonl:1: missing field `body`"),
-        "{stderr}"
-    );
+    assert_fails_with(&output, 1, "bad.jsonl:1: missing field `body`");
     let output = policy_search(&["search", "--index", "idx", "--json", "太湖"], dir.path());
     let response: SearchResponse = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(response.total, 2);
@@ -220,12 +212,7 @@ fn dict_files_are_checked_and_used_by_index_and_search() {
     std::fs::write(dir.path().join("extra.dict"), "湾科创带 10000 n\n").unwrap();
     std::fs::write(dir.path().join("bad.dict"), "太湖 notanumber n\n").unwrap();
     let output = policy_search(&["--dict", "bad.dict", "index"], dir.path());
-    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
-    assert!(
-        text(&output.stderr).contains("bad.dict"),
-        "{}",
-        text(&output.stderr)
-    );
+    assert_fails_with(&output, 2, "bad.dict");
     let output = policy_search(&["--dict", "missing.dict", "index"], dir.path());
     assert!(
         text(&output.stderr).contains("missing.dict"),
@@ -332,10 +319,5 @@ fn search_timeout_ms_marks_a_cut_short_answer() {
         &["search", "--index", "idx", "--timeout-ms", "soon", "太湖"],
         dir.path(),
     );
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        text(&output.stderr).contains("--timeout-ms"),
-        "{}",
-        text(&output.stderr)
-    );
+    assert_fails_with(&output, 2, "--timeout-ms");
 }
