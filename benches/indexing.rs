@@ -17,7 +17,7 @@ use std::time::Instant;
 use std::sync::OnceLock;
 
 use policy_search::analysis::{
-    analyze, jieba, AnalyzedText, View, CHARS_TOKENIZER, GRAMS_TOKENIZER, WORDS_TOKENIZER,
+    analyze, AnalyzedText, View, CHARS_TOKENIZER, GRAMS_TOKENIZER, WORDS_TOKENIZER,
 };
 use policy_search::indexer::{update_index, IndexOptions, WRITER_HEAP_PER_THREAD};
 use policy_search::ingest::{read_corpus, Document, Item};
@@ -62,13 +62,7 @@ fn main() {
         megabytes
     );
 
-    jieba();
-    let started = Instant::now();
-    let words: usize = texts
-        .par_iter()
-        .map(|text| jieba().cut(text, true).len())
-        .sum();
-    let jieba_seconds = started.elapsed().as_secs_f64();
+    let (jieba_seconds, words) = common::jieba_alone(&texts);
     let jieba_rate = megabytes / jieba_seconds;
     println!(
         "jieba-rs alone (cut, HMM on): {jieba_seconds:.2} s, {jieba_rate:.1} MB/s, {words} words"

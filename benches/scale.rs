@@ -137,7 +137,6 @@ fn main() {
 /// MB/s of jieba-rs alone (cut, HMM on) segmenting the titles and bodies of `lines` on every
 /// core: one copy of the replicated text, since the replicas are the same text.
 fn jieba_alone(lines: &[String]) -> f64 {
-    use rayon::prelude::*;
     let texts: Vec<String> = lines
         .iter()
         .flat_map(|line| {
@@ -146,12 +145,6 @@ fn jieba_alone(lines: &[String]) -> f64 {
         })
         .collect();
     let megabytes = texts.iter().map(String::len).sum::<usize>() as f64 / 1e6;
-    policy_search::analysis::jieba();
-    let started = Instant::now();
-    let words: usize = texts
-        .par_iter()
-        .map(|text| policy_search::analysis::jieba().cut(text, true).len())
-        .sum();
-    std::hint::black_box(words);
-    megabytes / started.elapsed().as_secs_f64()
+    let (seconds, _) = common::jieba_alone(&texts);
+    megabytes / seconds
 }
