@@ -19,9 +19,9 @@ use std::sync::OnceLock;
 use policy_search::analysis::{
     analyze, AnalyzedText, View, CHARS_TOKENIZER, GRAMS_TOKENIZER, WORDS_TOKENIZER,
 };
-use policy_search::indexer::{update_index, IndexOptions, WRITER_HEAP_PER_THREAD};
-use policy_search::ingest::{read_corpus, Document, Item};
-use policy_search::schema::{build_schema, index_settings};
+use policy_search::index::schema::{build_schema, index_settings};
+use policy_search::index::{update_index, IndexOptions, WRITER_HEAP_PER_THREAD};
+use policy_search::ingest::{read_corpus, Document, Item, Limits};
 use rayon::prelude::*;
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use tantivy::{Index, IndexWriter, TantivyDocument};
@@ -119,7 +119,7 @@ fn main() {
 
 fn read_documents(corpus: &[PathBuf]) -> Vec<Document> {
     let mut documents = Vec::new();
-    read_corpus(corpus, |item| {
+    read_corpus(corpus, &Limits::default(), |item| {
         if let Item::Document(document) = item {
             documents.push(document);
         }

@@ -10,8 +10,9 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use policy_search::indexer::{update_index, IndexOptions};
-use policy_search::search::{Filters, Sort};
+use policy_search::document::{Filter, Filters};
+use policy_search::index::{update_index, IndexOptions};
+use policy_search::search::Sort;
 use policy_search::{Engine, SearchRequest};
 
 fn column(path: &Path, index: usize) -> Vec<String> {
@@ -74,7 +75,7 @@ fn main() {
     let kept = std::env::var_os("POLICY_SEARCH_BENCH_INDEX").map(PathBuf::from);
     let temporary = tempfile::tempdir().expect("temp dir");
     let dir = kept.unwrap_or_else(|| temporary.path().to_path_buf());
-    if policy_search::indexer::last_build(&dir).is_none() {
+    if policy_search::index::last_build(&dir).is_none() {
         let corpus = [shared.join("corpus/large/policies.jsonl.gz")];
         update_index(&corpus, &dir, &IndexOptions::default(), |_| {}).expect("index builds");
     }
@@ -109,10 +110,7 @@ fn main() {
         (
             "word filtered by year 2021, top 10",
             requests(&words, |r| {
-                r.filters = Filters {
-                    year: Some("2021".into()),
-                    ..Filters::default()
-                }
+                r.filters = Filters::default().with(Filter::Year, "2021")
             }),
             20,
         ),

@@ -16,7 +16,7 @@ use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
-use policy_search::indexer::{update_index, IndexOptions};
+use policy_search::index::{update_index, IndexOptions};
 use policy_search::{Engine, SearchRequest};
 
 fn main() {

@@ -123,34 +123,39 @@ impl Error {
         }
     }
 
-    /// The stable machine-readable code of this error.
-    pub fn code(&self) -> &'static str {
+    /// This error's row of the table: its stable machine-readable code, its HTTP status and
+    /// its CLI exit code (2 for what the user typed, 3 for `--strict`, 1 for everything else).
+    /// Every variant has its row here and nowhere else.
+    fn row(&self) -> (&'static str, u16, u8) {
         match self {
-            Error::InvalidQuery { .. } => "invalid_query",
-            Error::InvalidParameter { .. } => "invalid_parameter",
-            Error::DocumentNotFound { .. } => "document_not_found",
-            Error::CorpusNotFound { .. } => "corpus_not_found",
-            Error::EmptyCorpus { .. } => "empty_corpus",
-            Error::IndexNotFound { .. } => "index_not_found",
-            Error::IndexLocked { .. } => "index_locked",
-            Error::IncompatibleIndex { .. } => "incompatible_index",
-            Error::IndexWriteFailed { .. } => "index_write_failed",
-            Error::Index { .. } => "index_error",
-            Error::Io { .. } => "io_error",
-            Error::Strict { .. } => "skipped_input",
-            Error::Internal(_) => "internal",
+            Error::InvalidQuery { .. } => ("invalid_query", 400, 2),
+            Error::InvalidParameter { .. } => ("invalid_parameter", 400, 2),
+            Error::DocumentNotFound { .. } => ("document_not_found", 404, 2),
+            Error::CorpusNotFound { .. } => ("corpus_not_found", 500, 2),
+            Error::EmptyCorpus { .. } => ("empty_corpus", 500, 1),
+            Error::IndexNotFound { .. } => ("index_not_found", 500, 1),
+            Error::IndexLocked { .. } => ("index_locked", 500, 1),
+            Error::IncompatibleIndex { .. } => ("incompatible_index", 500, 1),
+            Error::IndexWriteFailed { .. } => ("index_write_failed", 500, 1),
+            Error::Index { .. } => ("index_error", 500, 1),
+            Error::Io { .. } => ("io_error", 500, 1),
+            Error::Strict { .. } => ("skipped_input", 500, 3),
+            Error::Internal(_) => ("internal", 500, 1),
         }
     }
 
-    /// The CLI exit code: 2 for what the user typed, 1 for everything else.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Error::InvalidQuery { .. }
-            | Error::InvalidParameter { .. }
-            | Error::CorpusNotFound { .. }
-            | Error::DocumentNotFound { .. } => 2,
-            Error::Strict { .. } => 3,
-            _ => 1,
-        }
+    /// The stable machine-readable code of this error.
+    pub fn code(&self) -> &'static str {
+        self.row().0
+    }
+
+    /// The HTTP status this error answers with.
+    pub fn status(&self) -> u16 {
+        self.row().1
+    }
+
+    /// The CLI exit code.
+    pub fn exit_code(&self) -> u8 {
+        self.row().2
     }
 }

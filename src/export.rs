@@ -12,11 +12,12 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::analysis::Normalized;
+use crate::document::Document;
 use crate::error::{Error, Result};
-use crate::search::{Engine, StoredDocument};
+use crate::search::Engine;
 
 /// The engines an export is shaped for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {
     /// NDJSON, one document a line (`quickwit index ingest`).
     Quickwit,
@@ -24,12 +25,43 @@ pub enum ExportFormat {
     Opensearch,
 }
 
+impl ExportFormat {
+    /// Every format with its name and what it is for.
+    pub const ALL: [(ExportFormat, &'static str, &'static str); 2] = [
+        (
+            ExportFormat::Quickwit,
+            "quickwit",
+            "NDJSON, one document a line (`quickwit index ingest`)",
+        ),
+        (
+            ExportFormat::Opensearch,
+            "opensearch",
+            "The `_bulk` API's form: an action line, then the document (`POST /_bulk`)",
+        ),
+    ];
+}
+
+impl std::str::FromStr for ExportFormat {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<ExportFormat> {
+        ExportFormat::ALL
+            .iter()
+            .find(|(_, name, _)| *name == text)
+            .map(|(format, _, _)| *format)
+            .ok_or_else(|| Error::InvalidParameter {
+                name: "format",
+                message: format!("`{text}` is not an export format: use quickwit or opensearch"),
+            })
+    }
+}
+
 /// A document as exported.
 #[derive(Debug, Serialize)]
 pub struct AnalysedDocument {
     /// The stored document.
     #[serde(flatten)]
-    pub document: StoredDocument,
+    pub document: Document,
     /// jieba's words of the title, space-separated.
     pub title_words: String,
     /// jieba's words of the body, space-separated.
@@ -59,7 +91,7 @@ fn units(text: &str) -> String {
 }
 
 /// The analysed form of `document`.
-pub fn analyse(document: StoredDocument) -> AnalysedDocument {
+pub fn analyse(document: Document) -> AnalysedDocument {
     AnalysedDocument {
         title_words: words(&document.title),
         body_words: words(&document.body),

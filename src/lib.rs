@@ -1,38 +1,34 @@
 //! policy-search: full-text search for Chinese policy documents.
 //!
-//! The map of the crate, in the order data flows through it:
+//! The map of the crate, in the order data flows through it (each layer uses only those above
+//! it in this list; ARCHITECTURE.md draws it):
 //!
-//! - [`ingest`]: corpus files (`.txt`, `.md`, `.jsonl`, `.jsonl.gz`) into [`ingest::Document`]s;
-//! - [`analysis`]: normalisation and the word / bigram / unit views every text is indexed as;
-//! - [`schema`]: the Tantivy fields and opening an index with the project's tokenizers;
-//! - [`indexer`]: documents into an index, replaced in one commit;
-//! - [`query`]: the query language, parsed; [`expansion`]: abbreviations, traditional/simplified;
-//! - [`search`]: queries run, ranked and turned into hits; [`snippet`]: their highlighted passages;
-//!   [`facets`]: counts per category, region, type, agency, year; [`proximity`]: `/s` and `/p`;
-//!   [`budget`]: the time one search may take;
-//! - [`phrase`]: exact phrases over the gram view, with a shortcut through the word view;
-//! - [`structure`]: sentences, paragraphs and 条 of a text; [`metadata`]: 文种 and other fields;
-//! - [`server`]: the JSON API over HTTP and the page; [`export`]: analysed documents for
-//!   Quickwit or OpenSearch;
-//! - [`error`]: the one error type, with codes and exit statuses.
+//! - [`error`]: the one error type, with each error's code, HTTP status and exit code;
+//! - [`document`]: the one [`Document`] with its [`document::Metadata`], the field list and the
+//!   filters derived from it;
+//! - [`ingest`]: corpus files (`.txt` `.md` `.html` `.pdf` `.docx` `.json` `.jsonl`
+//!   `.jsonl.gz`) into documents, metadata filled in from the text;
+//! - [`analysis`]: normalisation, jieba, the token views, matching patterns on units,
+//!   sentences / paragraphs / 条, query-term expansions;
+//! - [`index`]: the schema, the incremental writer, the manifest, progress events;
+//! - [`query`]: the query language, parsed into a tree (a pure grammar);
+//! - [`search`]: the [`Engine`]: planning, ranking, exact phrases, `/s` `/p`, the time
+//!   budget, snippets, facets, related documents;
+//! - [`export`]: analysed documents for Quickwit or OpenSearch;
+//! - [`server`]: the JSON API over HTTP and the page (the only place that writes HTML).
+//!
+//! The command-line program (`src/main.rs`, `src/cli/`) is a thin shell over these.
 
 pub mod analysis;
-pub mod budget;
+pub mod document;
 pub mod error;
-pub mod expansion;
 pub mod export;
-pub mod facets;
-pub mod indexer;
+pub mod index;
 pub mod ingest;
-pub mod metadata;
-pub mod phrase;
-pub mod proximity;
 pub mod query;
-pub mod schema;
 pub mod search;
 pub mod server;
-pub mod snippet;
-pub mod structure;
 
+pub use document::Document;
 pub use error::{Error, Result};
 pub use search::{Engine, SearchRequest, SearchResponse};

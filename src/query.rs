@@ -16,6 +16,7 @@
 //! Precedence, tightest first: `NOT`/`-`, `/s` `/p`, AND, OR. Errors name the 1-based
 //! character position and what is wrong; nothing is silently reinterpreted.
 
+use crate::document::{FieldKind, MetaField};
 use crate::error::{Error, Result};
 
 /// Characters a query may have at most.
@@ -34,21 +35,6 @@ pub enum Scope {
     Title,
     /// The body only.
     Body,
-}
-
-/// A metadata field a term can filter on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MetaField {
-    /// 文种, e.g. 条例.
-    Type,
-    /// Province or city.
-    Region,
-    /// Category, e.g. 行政法规.
-    Category,
-    /// 发文机关.
-    Agency,
-    /// 发文字号.
-    DocNumber,
 }
 
 /// A range of days, `from` inclusive, `to` exclusive; either end may be open.
@@ -470,20 +456,38 @@ fn word_node(text: String, quoted: bool, field: Option<&str>, position: usize) -
         })
     };
     match field {
-        None => Ok(Node::Term { text, quoted, scope: Scope::Any }),
-        Some("title") => Ok(Node::Term { text, quoted, scope: Scope::Title }),
-        Some("body") => Ok(Node::Term { text, quoted, scope: Scope::Body }),
-        Some("type") => meta(MetaField::Type),
-        Some("region") => meta(MetaField::Region),
-        Some("category") => meta(MetaField::Category),
-        Some("agency") => meta(MetaField::Agency),
-        Some("doc_number") => meta(MetaField::DocNumber),
+        None => Ok(Node::Term {
+            text,
+            quoted,
+            scope: Scope::Any,
+        }),
+        Some("title") => Ok(Node::Term {
+            text,
+            quoted,
+            scope: Scope::Title,
+        }),
+        Some("body") => Ok(Node::Term {
+            text,
+            quoted,
+            scope: Scope::Body,
+        }),
         Some("date") => parse_date_range(&text)
             .map(Node::Date)
             .map_err(|reason| invalid(format!("date at {position}: {reason}"))),
-        Some(other) => Err(invalid(format!(
-            "unknown field `{other}` at {position}: use title, body, type, region, category, agency, doc_number or date"
-        ))),
+        Some(name) => match MetaField::named(name) {
+            Some(field) if field.spec().kind == FieldKind::Keyword => meta(field),
+            _ => {
+                let keywords: Vec<&str> = MetaField::ALL
+                    .iter()
+                    .filter(|spec| spec.kind == FieldKind::Keyword)
+                    .map(|spec| spec.name)
+                    .collect();
+                Err(invalid(format!(
+                    "unknown field `{name}` at {position}: use title, body, {} or date",
+                    keywords.join(", ")
+                )))
+            }
+        },
     }
 }
 

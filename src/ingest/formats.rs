@@ -156,14 +156,15 @@ pub fn pdf(bytes: &[u8]) -> Result<String, String> {
 }
 
 /// The paragraphs of a DOCX file's main document, one a line.
-pub fn docx(bytes: &[u8]) -> Result<String, String> {
+/// Refuses text that expands past `max_expanded_bytes`.
+pub fn docx(bytes: &[u8], max_expanded_bytes: u64) -> Result<String, String> {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|error| format!("not a DOCX file (not a zip archive: {error})"))?;
     let entry = archive
         .by_name("word/document.xml")
         .map_err(|_| "not a DOCX file: it has no word/document.xml".to_string())?;
     // A zip bomb is refused by its declared size, and by what it really expands to.
-    let max = super::limits().max_expanded_bytes;
+    let max = max_expanded_bytes;
     if entry.size() > max {
         return Err(format!(
             "DOCX text expands to {} MB, more than the {} MB allowed",
@@ -268,7 +269,9 @@ mod tests {
 
     #[test]
     fn not_a_docx_or_pdf_is_a_reason() {
-        assert!(docx(b"PK not really").unwrap_err().contains("not a DOCX"));
+        assert!(docx(b"PK not really", 1 << 20)
+            .unwrap_err()
+            .contains("not a DOCX"));
         assert!(pdf(b"%PDF-1.4 garbage").is_err());
     }
 }

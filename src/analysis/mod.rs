@@ -1,0 +1,362 @@
+//! Text analysis: normalisation and the three token views the index is built from.
+//!
+//! This module owns normalisation ([`Normalized`]) and units; [`segment`] cuts words with
+//! jieba, [`views`] turns a text into the index's token views, [`matching`] finds patterns in
+//! a text on the same units, [`structure`] finds sentences, paragraphs and 条, and
+//! [`expansion`] gives the other forms of a query term.
+//!
+//! Every text (a document at index time, a query term at search time) goes through
+//! [`Normalized::new`], which computes exactly the `normalize()` of `../shared/eval/README.md`:
+//! Unicode NFKC, then lowercase, then whitespace touching a CJK character removed and any other
+//! whitespace run folded to one space. Each normalised character remembers the byte range of the
+//! original text it came from, so every token's offsets index the *original* text exactly.
+//!
+//! The normalised text is then cut into *units* ([`Normalized::units`]): a maximal run of ASCII
+//! letters and digits is one unit (`2025`, `covid`, `5g`), and every other non-space character
+//! (a Chinese character, a punctuation mark) is a unit of its own. Units are the alphabet of
+//! exact matching:
+//!
+//! * the **char view** indexes every unit (frequencies only) and answers one-unit phrases;
+//! * the **gram view** indexes every pair of neighbouring units at the first unit's position,
+//!   so a phrase of `k ≥ 2` units is a phrase query over a few bigrams;
+//! * the **word view** indexes jieba's words (for BM25 ranking only).
+//!
+//! Because punctuation occupies a position and ASCII runs are never split, a document contains a
+//! phrase (per the eval README, including its rule that `25年` is not in `2025年`) exactly when
+//! the phrase's units occur consecutively in the document's units.
+
+pub mod expansion;
+pub mod matching;
+pub mod segment;
+pub mod structure;
+pub mod views;
+
+use std::ops::Range;
+
+use unicode_normalization::char::canonical_combining_class;
+use unicode_normalization::UnicodeNormalization;
+
+pub use segment::{is_word, jieba, use_dictionaries};
+pub use views::{analyze, AnalyzedText, StreamCounter, View, ViewTokenizer};
+pub use views::{CHARS_TOKENIZER, GRAMS_TOKENIZER, WORDS_TOKENIZER};
+
+/// Separator between two ASCII units inside one bigram (`covid 19`), so that `ab`+`c` and
+/// `a`+`bc` stay distinct terms. No unit contains a space, so the join is unambiguous.
+const ASCII_PAIR_SEPARATOR: char = ' ';
+
+/// True for characters whose neighbouring whitespace is not a word boundary: Han ideographs,
+/// CJK punctuation, kana, Hangul and full-width forms.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x2E80..=0x2FDF      // radicals
+        | 0x3000..=0x303F    // CJK symbols and punctuation
+        | 0x3040..=0x30FF    // kana
+        | 0x3100..=0x312F    // bopomofo
+        | 0x3130..=0x318F    // Hangul compatibility jamo
+        | 0x31A0..=0x31FF
+        | 0x3200..=0x4DBF    // enclosed CJK, compatibility, extension A
+        | 0x4E00..=0x9FFF    // unified ideographs
+        | 0xA960..=0xA97F
+        | 0xAC00..=0xD7FF    // Hangul syllables
+        | 0xF900..=0xFAFF    // compatibility ideographs
+        | 0xFE30..=0xFE4F    // compatibility forms
+        | 0xFF00..=0xFFEF    // half- and full-width forms
+        | 0x20000..=0x3FFFF) // extensions B and later
+}
+
+/// Characters that NFKC leaves alone and that never compose with a neighbour: the hot path.
+fn is_nfkc_stable(c: char) -> bool {
+    c.is_ascii() || ('\u{4E00}'..='\u{9FFF}').contains(&c)
+}
+
+/// A text after normalisation, with the way back to the original.
+#[derive(Debug, Clone)]
+pub struct Normalized {
+    /// `normalize(original)` as the eval README defines it.
+    pub text: String,
+    /// For every character of `text`, in order: the original byte range it came from.
+    sources: Vec<Range<u32>>,
+}
+
+/// One unit of the normalised text: an ASCII alphanumeric run or any other single character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unit<'a> {
+    /// The unit's normalised text.
+    pub text: &'a str,
+    /// Its range in characters of the normalised text.
+    pub chars: (usize, usize),
+}
+
+impl Normalized {
+    /// Normalise `original`: NFKC, lowercase, CJK-aware whitespace folding.
+    pub fn new(original: &str) -> Normalized {
+        let mut builder = Builder {
+            text: String::with_capacity(original.len()),
+            sources: Vec::with_capacity(original.len() / 2),
+            pending_space: None,
+            last: None,
+        };
+        let bytes_of = |i: usize| i as u32;
+        let mut chars = original.char_indices().peekable();
+        while let Some((start, c)) = chars.next() {
+            let end = start + c.len_utf8();
+            if is_nfkc_stable(c) {
+                builder.push(c.to_ascii_lowercase(), bytes_of(start)..bytes_of(end));
+                continue;
+            }
+            // Slow path: a run of characters NFKC may change or compose. Normalise the run as
+            // one string so compositions across its characters come out as NFKC says.
+            let mut run_end = end;
+            while let Some(&(next_start, next)) = chars.peek() {
+                if is_nfkc_stable(next) {
+                    break;
+                }
+                run_end = next_start + next.len_utf8();
+                chars.next();
+            }
+            builder.push_run(original, start, run_end);
+        }
+        builder.finish()
+    }
+
+    /// The original byte range of the normalised characters `chars`.
+    pub fn source_range(&self, chars: (usize, usize)) -> Range<usize> {
+        debug_assert!(chars.0 < chars.1 && chars.1 <= self.sources.len());
+        self.sources[chars.0].start as usize..self.sources[chars.1 - 1].end as usize
+    }
+
+    /// Number of characters in the normalised text.
+    pub fn char_len(&self) -> usize {
+        self.sources.len()
+    }
+
+    /// The units of the normalised text, in order (see the module documentation).
+    pub fn units(&self) -> Vec<Unit<'_>> {
+        let mut units = Vec::with_capacity(self.sources.len());
+        let mut ascii_run: Option<(usize, usize)> = None; // (byte start, char start)
+        let mut char_index = 0;
+        let text = self.text.as_str();
+        for (byte, c) in text.char_indices() {
+            if c.is_ascii_alphanumeric() {
+                if ascii_run.is_none() {
+                    ascii_run = Some((byte, char_index));
+                }
+            } else {
+                if let Some((run_byte, run_char)) = ascii_run.take() {
+                    units.push(Unit {
+                        text: &text[run_byte..byte],
+                        chars: (run_char, char_index),
+                    });
+                }
+                if !c.is_whitespace() {
+                    let end = byte + c.len_utf8();
+                    units.push(Unit {
+                        text: &text[byte..end],
+                        chars: (char_index, char_index + 1),
+                    });
+                }
+            }
+            char_index += 1;
+        }
+        if let Some((run_byte, run_char)) = ascii_run {
+            units.push(Unit {
+                text: &text[run_byte..],
+                chars: (run_char, char_index),
+            });
+        }
+        units
+    }
+
+    /// jieba's words of the normalised text, with their character ranges; whitespace and
+    /// punctuation-only pieces are left out.
+    pub fn words(&self) -> Vec<(&str, (usize, usize))> {
+        jieba()
+            .cut(&self.text, true)
+            .into_iter()
+            .filter(|token| is_word(token.word))
+            .map(|token| (token.word, (token.start, token.end)))
+            .collect()
+    }
+}
+
+struct Builder {
+    text: String,
+    sources: Vec<Range<u32>>,
+    /// Whitespace seen since the last kept character, and where it was.
+    pending_space: Option<Range<u32>>,
+    last: Option<char>,
+}
+
+impl Builder {
+    fn push(&mut self, c: char, source: Range<u32>) {
+        if c.is_whitespace() {
+            let range = match self.pending_space.take() {
+                Some(previous) => previous.start..source.end,
+                None => source,
+            };
+            self.pending_space = Some(range);
+            return;
+        }
+        if let Some(space) = self.pending_space.take() {
+            if let Some(last) = self.last {
+                if !is_cjk(last) && !is_cjk(c) {
+                    self.text.push(' ');
+                    self.sources.push(space);
+                }
+            }
+        }
+        self.text.push(c);
+        self.sources.push(source);
+        self.last = Some(c);
+    }
+
+    /// NFKC-normalise and lowercase `original[start..end]`, mapping each output character back
+    /// to the input character it came from, or to the whole run where characters composed.
+    fn push_run(&mut self, original: &str, start: usize, end: usize) {
+        let run = &original[start..end];
+        let mut run_chars = run.chars();
+        if let (Some(c), None) = (run_chars.next(), run_chars.next()) {
+            // The common case (a full-width comma between ideographs): nothing to compose with.
+            if canonical_combining_class(c) == 0 {
+                let source = start as u32..end as u32;
+                for normalized in std::iter::once(c).nfkc() {
+                    for lower in normalized.to_lowercase() {
+                        self.push(lower, source.clone());
+                    }
+                }
+                return;
+            }
+        }
+        let composed: String = run.nfkc().collect();
+        let per_char_equal = {
+            let mut per_char = String::with_capacity(composed.len());
+            for c in run.chars() {
+                per_char.extend(std::iter::once(c).nfkc());
+            }
+            per_char == composed && !run.chars().any(|c| canonical_combining_class(c) != 0)
+        };
+        if per_char_equal {
+            for (offset, c) in run.char_indices() {
+                let source = (start + offset) as u32..(start + offset + c.len_utf8()) as u32;
+                for normalized in std::iter::once(c).nfkc() {
+                    for lower in normalized.to_lowercase() {
+                        self.push(lower, source.clone());
+                    }
+                }
+            }
+        } else {
+            let source = start as u32..end as u32;
+            for normalized in composed.chars() {
+                for lower in normalized.to_lowercase() {
+                    self.push(lower, source.clone());
+                }
+            }
+        }
+    }
+
+    fn finish(self) -> Normalized {
+        Normalized {
+            text: self.text,
+            sources: self.sources,
+        }
+    }
+}
+
+/// Prefix left off titles when matching a typed title: users type `招标投标法` for
+/// `中华人民共和国招标投标法` about half the time.
+const STATE_PREFIX: &str = "中华人民共和国";
+
+/// The key under which a title is matched exactly: normalised, without whitespace and without
+/// a leading 中华人民共和国. A query whose key equals a title's key is asking for that document.
+pub fn title_key(title: &str) -> String {
+    let normalized = Normalized::new(title);
+    let key: String = normalized
+        .text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    match key.strip_prefix(STATE_PREFIX) {
+        Some(rest) if !rest.is_empty() => rest.to_string(),
+        _ => key,
+    }
+}
+
+/// Append the gram-view term for two neighbouring units to `out`.
+pub fn push_gram(first: &str, second: &str, out: &mut String) {
+    out.push_str(first);
+    let is_ascii_word = |unit: &str| unit.as_bytes()[0].is_ascii_alphanumeric();
+    if is_ascii_word(first) && is_ascii_word(second) {
+        out.push(ASCII_PAIR_SEPARATOR);
+    }
+    out.push_str(second);
+}
+
+/// The gram-view term for two neighbouring units.
+pub fn gram(first: &Unit<'_>, second: &Unit<'_>) -> String {
+    let mut term = String::with_capacity(first.text.len() + second.text.len() + 1);
+    push_gram(first.text, second.text, &mut term);
+    term
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit_texts(text: &str) -> Vec<String> {
+        Normalized::new(text)
+            .units()
+            .iter()
+            .map(|u| u.text.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn full_width_forms_and_case_fold_to_ascii() {
+        assert_eq!(Normalized::new("ＡＢＣ１２３，Covid").text, "abc123,covid");
+    }
+
+    #[test]
+    fn line_break_inside_chinese_sentence_is_removed() {
+        assert_eq!(
+            Normalized::new("环太湖\n科技创新圈 2021 年").text,
+            "环太湖科技创新圈2021年"
+        );
+        assert_eq!(Normalized::new("covid  \n 19").text, "covid 19");
+    }
+
+    #[test]
+    fn ascii_runs_stay_whole_and_punctuation_takes_a_position() {
+        assert_eq!(
+            unit_texts("2025年5G网络、COVID-19"),
+            ["2025", "年", "5g", "网", "络", "、", "covid", "-", "19"]
+        );
+    }
+
+    #[test]
+    fn sources_point_back_into_the_original() {
+        let original = "第１２条　太湖\n流域";
+        let normalized = Normalized::new(original);
+        for unit in normalized.units() {
+            let range = normalized.source_range(unit.chars);
+            let back: String = original[range].nfkc().collect::<String>().to_lowercase();
+            assert_eq!(back, unit.text);
+        }
+    }
+
+    #[test]
+    fn expanding_characters_map_to_their_source() {
+        let original = "面积㎡和㈠项";
+        let normalized = Normalized::new(original);
+        assert_eq!(normalized.text, "面积m2和(一)项");
+        let units = normalized.units();
+        assert_eq!(&original[normalized.source_range(units[2].chars)], "㎡");
+        assert_eq!(&original[normalized.source_range(units[5].chars)], "㈠");
+    }
+
+    #[test]
+    fn bigrams_of_two_ascii_words_keep_a_separator() {
+        let normalized = Normalized::new("ab c");
+        let units = normalized.units();
+        assert_eq!(gram(&units[0], &units[1]), "ab c");
+    }
+}

@@ -1,0 +1,193 @@
+//! The command line: every command and flag, with its help beside it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::builder::TypedValueParser as _;
+use clap::{Arg, ArgMatches, Args, FromArgMatches, Parser, Subcommand};
+use policy_search::document::{Filter, Filters};
+use policy_search::export::ExportFormat;
+use policy_search::search::{DEFAULT_LIMIT, DEFAULT_SIMILAR, DEFAULT_TIME_BUDGET};
+
+/// Full-text search for Chinese policy documents.
+///
+/// Exit status: 0 success; 1 an index or I/O failure; 2 a bad argument or query; 3 `index
+/// --strict` skipped some input.
+#[derive(Parser)]
+#[command(name = "policy-search", version, about, long_about)]
+pub struct Cli {
+    /// An extra jieba user dictionary (`word [freq [tag]]` a line); repeat for several. Give
+    /// the same ones to `index`, `search` and `serve`.
+    #[arg(long = "dict", value_name = "FILE", global = true)]
+    pub dictionaries: Vec<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Build or update the index from corpus files (.txt .md .html .pdf .docx .json .jsonl
+    /// .jsonl.gz): only what changed since the last run is indexed again.
+    Index {
+        /// A corpus file or folder (walked recursively); repeat for several.
+        #[arg(long = "corpus", value_name = "PATH", default_value = "corpus")]
+        corpus: Vec<PathBuf>,
+        /// The index folder.
+        #[arg(long, value_name = "DIR", default_value = "index")]
+        index: PathBuf,
+        /// Rebuild from scratch instead of updating.
+        #[arg(long)]
+        full: bool,
+        /// Exit with status 3 when any file or line was skipped.
+        #[arg(long)]
+        strict: bool,
+        /// Skip JSON lines longer than this many MB.
+        #[arg(long, value_name = "MB", default_value_t = 64)]
+        max_line_mb: u64,
+        /// Refuse compressed input (.jsonl.gz, DOCX text) that expands past this many MB.
+        #[arg(long, value_name = "MB", default_value_t = 16384)]
+        max_expanded_mb: u64,
+        /// Skip single-document files larger than this many MB.
+        #[arg(long, value_name = "MB", default_value_t = 512)]
+        max_file_mb: u64,
+    },
+    /// Search the index; builds it from corpus/ first if there is none.
+    Search(SearchArgs),
+    /// List the documents most like one document.
+    Similar {
+        /// The index folder.
+        #[arg(long, value_name = "DIR", default_value = "index")]
+        index: PathBuf,
+        /// Documents to show (1 to 1000).
+        #[arg(long, default_value_t = DEFAULT_SIMILAR)]
+        limit: usize,
+        /// Print JSON, as `GET /api/documents/{id}/similar` returns it.
+        #[arg(long)]
+        json: bool,
+        /// The document's id.
+        id: String,
+    },
+    /// Write every document, analysed, for Quickwit (NDJSON) or OpenSearch (_bulk).
+    Export {
+        /// The index folder.
+        #[arg(long, value_name = "DIR", default_value = "index")]
+        index: PathBuf,
+        /// The target engine.
+        #[arg(long, value_parser = export_format())]
+        format: ExportFormat,
+        /// The OpenSearch index named in the action lines.
+        #[arg(long, default_value = "policies")]
+        index_name: String,
+        /// Write here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Serve the JSON API; builds the index from corpus/ first if there is none.
+    Serve {
+        /// The index folder.
+        #[arg(long, value_name = "DIR", default_value = "index")]
+        index: PathBuf,
+        /// Address to listen on (port 0 picks a free port). Anything but 127.0.0.1 exposes the
+        /// index to the network: see the README.
+        #[arg(long, default_value = "127.0.0.1:7700")]
+        addr: SocketAddr,
+        /// Allow browser pages from this origin to call the API (CORS), e.g. https://example.org.
+        #[arg(long, value_name = "ORIGIN")]
+        cors: Option<String>,
+        /// Stop matching after this many milliseconds and answer with what was found so far,
+        /// marked as timed out (0: no limit).
+        #[arg(long, value_name = "MS", default_value_t = DEFAULT_TIMEOUT_MS)]
+        timeout_ms: u64,
+    },
+}
+
+/// `policy-search search`.
+#[derive(Args)]
+pub struct SearchArgs {
+    /// The index folder.
+    #[arg(long, value_name = "DIR", default_value = "index")]
+    pub index: PathBuf,
+    /// Hits to show (1 to 1000).
+    #[arg(long, default_value_t = DEFAULT_LIMIT)]
+    pub limit: usize,
+    /// Hits to skip.
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Order: relevance, date_desc or date_asc.
+    #[arg(long, default_value = "relevance")]
+    pub sort: String,
+    /// Print counts per category, region, type, agency and year.
+    #[arg(long)]
+    pub facets: bool,
+    /// Show every matching 条 of each hit.
+    #[arg(long)]
+    pub articles: bool,
+    /// Print the JSON body `GET /api/search` would return.
+    #[arg(long)]
+    pub json: bool,
+    /// Stop matching after this many milliseconds and answer with what was found so far,
+    /// marked as timed out (0: no limit).
+    #[arg(long, value_name = "MS", default_value_t = DEFAULT_TIMEOUT_MS)]
+    pub timeout_ms: u64,
+    /// The query (see the README's query syntax). Put `--` before a query that starts
+    /// with `-`.
+    #[arg(required = true, value_name = "QUERY", num_args = 1..)]
+    pub query: Vec<String>,
+}
+
+/// One flag per [`Filter`] (`--category`, `--region`, `--type`, `--agency`, `--year`,
+/// `--date`), made from the filter list so flags and filters cannot drift apart.
+pub struct FilterArgs(pub Filters);
+
+impl FromArgMatches for FilterArgs {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut filters = Filters::default();
+        for filter in Filter::all() {
+            if let Some(value) = matches.get_one::<String>(filter.name()) {
+                filters.set(filter, value.as_str());
+            }
+        }
+        Ok(FilterArgs(filters))
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = FilterArgs::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl Args for FilterArgs {
+    fn augment_args(command: clap::Command) -> clap::Command {
+        Filter::all().fold(command, |command, filter| {
+            let name = filter.name();
+            command.arg(
+                Arg::new(name)
+                    .long(name)
+                    .value_name(name.to_uppercase())
+                    .help(filter.help()),
+            )
+        })
+    }
+
+    fn augment_args_for_update(command: clap::Command) -> clap::Command {
+        FilterArgs::augment_args(command)
+    }
+}
+
+/// `--format`'s values, from [`ExportFormat::ALL`].
+fn export_format() -> impl clap::builder::TypedValueParser<Value = ExportFormat> {
+    let names =
+        ExportFormat::ALL.map(|(_, name, help)| clap::builder::PossibleValue::new(name).help(help));
+    clap::builder::PossibleValuesParser::new(names).try_map(|name| name.parse::<ExportFormat>())
+}
+
+/// Default of `--timeout-ms`: [`DEFAULT_TIME_BUDGET`].
+const DEFAULT_TIMEOUT_MS: u64 = DEFAULT_TIME_BUDGET.as_millis() as u64;
+
+/// The time budget `--timeout-ms` asks for.
+pub fn time_budget(timeout_ms: u64) -> Option<Duration> {
+    (timeout_ms > 0).then(|| Duration::from_millis(timeout_ms))
+}

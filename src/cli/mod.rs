@@ -1,0 +1,120 @@
+//! The command-line program: each command is a thin wrapper over the library.
+
+pub mod args;
+mod print;
+mod progress;
+mod search;
+mod serve;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use policy_search::export::export;
+use policy_search::index::{last_build, update_index_observed, BuildReport, IndexOptions};
+use policy_search::ingest::Limits;
+use policy_search::{Engine, Error, Result};
+
+use args::Command;
+use print::{print_out, print_similar, summary, to_json};
+use progress::ProgressReporter;
+
+/// The corpus `search` and `serve` build from when there is no index yet.
+const DEFAULT_CORPUS: &str = "corpus";
+
+/// Run one command.
+pub fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Index {
+            corpus,
+            index,
+            full,
+            strict,
+            max_line_mb,
+            max_expanded_mb,
+            max_file_mb,
+        } => {
+            let limits = Limits {
+                max_line_bytes: max_line_mb << 20,
+                max_expanded_bytes: max_expanded_mb << 20,
+                max_file_bytes: max_file_mb << 20,
+            };
+            let report = index_corpus(&corpus, &index, IndexOptions { full, limits })?;
+            eprintln!("{}", summary(&report));
+            if strict && report.skipped() > 0 {
+                return Err(Error::Strict {
+                    skipped: report.skipped(),
+                });
+            }
+            Ok(())
+        }
+        Command::Search(args) => search::run(args),
+        Command::Export {
+            index,
+            format,
+            index_name,
+            output,
+        } => {
+            let engine = Engine::open(&index)?;
+            let count = match &output {
+                Some(path) => {
+                    let file =
+                        std::fs::File::create(path).map_err(|source| Error::io(path, source))?;
+                    let mut writer = std::io::BufWriter::new(file);
+                    let count = export(&engine, format, &index_name, &mut writer)?;
+                    writer.flush().map_err(|source| Error::io(path, source))?;
+                    count
+                }
+                None => export(
+                    &engine,
+                    format,
+                    &index_name,
+                    &mut std::io::BufWriter::new(std::io::stdout().lock()),
+                )?,
+            };
+            eprintln!("exported {count} documents");
+            Ok(())
+        }
+        Command::Similar {
+            index,
+            limit,
+            json,
+            id,
+        } => {
+            let similar = open_or_build(&index)?.similar(&id, limit)?;
+            if json {
+                print_out(&(to_json(&similar)? + "\n"))
+            } else {
+                print_similar(&similar)
+            }
+        }
+        Command::Serve {
+            index,
+            addr,
+            cors,
+            timeout_ms,
+        } => serve::run(&index, addr, cors, timeout_ms),
+    }
+}
+
+fn index_corpus(corpus: &[PathBuf], index: &Path, options: IndexOptions) -> Result<BuildReport> {
+    update_index_observed(corpus, index, &options, ProgressReporter::new())
+}
+
+/// Open the index, building it from the bundled corpus first when it has never been built.
+fn open_or_build(index: &Path) -> Result<Engine> {
+    if last_build(index).is_none() {
+        let corpus = PathBuf::from(DEFAULT_CORPUS);
+        eprintln!(
+            "no index at {}: building it from {}/ first",
+            index.display(),
+            corpus.display()
+        );
+        let options = IndexOptions {
+            full: true,
+            ..IndexOptions::default()
+        };
+        let report = index_corpus(&[corpus], index, options)?;
+        eprintln!("{}", summary(&report));
+    }
+    Engine::open(index)
+}

@@ -1,0 +1,150 @@
+//! Printing for a terminal or a pipe: result lists, summaries, JSON.
+
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Write as _};
+use std::path::Path;
+
+use policy_search::index::BuildReport;
+use policy_search::search::snippet::Snippet;
+use policy_search::search::{SearchResponse, Similar};
+use policy_search::{Error, Result};
+
+/// `value` as one line of JSON.
+pub fn to_json(value: &impl serde::Serialize) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// Write `text` to stdout; a closed pipe (`search … | head`) is not an error.
+pub fn print_out(text: &str) -> Result<()> {
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::io(Path::new("<stdout>"), error))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A snippet for a terminal: matches in bold red when `ansi`, else in 【】 brackets.
+pub fn terminal_snippet(snippet: &Snippet, ansi: bool) -> String {
+    let (open, close) = if ansi {
+        ("\x1b[1;31m", "\x1b[0m")
+    } else {
+        ("【", "】")
+    };
+    snippet
+        .pieces()
+        .map(|(piece, matched)| {
+            if matched {
+                format!("{open}{piece}{close}")
+            } else {
+                piece.to_string()
+            }
+        })
+        .collect()
+}
+
+/// The hits of `response`, numbered from `offset + 1`, with facet counts if asked for.
+pub fn print_hits(response: &SearchResponse, offset: usize) -> Result<()> {
+    let ansi = std::io::stdout().is_terminal();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} results for {} ({:.1} ms)",
+        response.total, response.query, response.took_ms
+    );
+    for (rank, hit) in response.hits.iter().enumerate() {
+        let article = hit
+            .article
+            .as_deref()
+            .map(|a| format!("  {a}"))
+            .unwrap_or_default();
+        let date = hit.metadata.date.map(policy_search::document::format_day);
+        let _ = writeln!(out, "\n{:>3}. {}", offset + rank + 1, hit.title);
+        let _ = writeln!(
+            out,
+            "     {}  {}{}",
+            hit.id,
+            date.as_deref().unwrap_or("-"),
+            article
+        );
+        let _ = writeln!(out, "     {}", terminal_snippet(&hit.snippet, ansi));
+        for article in hit.articles.iter().flatten() {
+            let _ = writeln!(
+                out,
+                "     {}: {}",
+                article.label,
+                terminal_snippet(&article.snippet, ansi)
+            );
+        }
+    }
+    if let Some(facets) = &response.facets {
+        out.push('\n');
+        for (facet, counts) in facets.iter().filter(|(_, counts)| !counts.is_empty()) {
+            let values: Vec<String> = counts
+                .iter()
+                .take(12)
+                .map(|c| format!("{} {}", c.value, c.count))
+                .collect();
+            let _ = writeln!(out, "{facet}: {}", values.join(" · "));
+        }
+    }
+    print_out(&out)
+}
+
+/// Related documents, one a line.
+pub fn print_similar(similar: &[Similar]) -> Result<()> {
+    let lines: Vec<String> = similar
+        .iter()
+        .enumerate()
+        .map(|(rank, d)| {
+            format!(
+                "{:>3}. {}  [{}]  {}\n",
+                rank + 1,
+                d.title,
+                d.id,
+                d.date.as_deref().unwrap_or("-")
+            )
+        })
+        .collect();
+    print_out(&lines.concat())
+}
+
+/// One line saying what an `index` run did.
+pub fn summary(report: &BuildReport) -> String {
+    if report.nothing_changed {
+        return format!(
+            "nothing changed: {} documents in {} files are up to date ({:.2} s); --full rebuilds",
+            report.documents,
+            report.files,
+            report.elapsed.as_secs_f64()
+        );
+    }
+    let mut line = format!(
+        "{} documents: {} added, {} updated, {} deleted, {} unchanged, {} skipped; read {} of {} files, \
+         {:.1} MB of text in {:.1} s, {:.1} MB/s",
+        report.documents,
+        report.added,
+        report.updated,
+        report.deleted,
+        report.unchanged,
+        report.skipped(),
+        report.files_read,
+        report.files,
+        report.text_bytes as f64 / 1e6,
+        report.elapsed.as_secs_f64(),
+        report.megabytes_per_second(),
+    );
+    if report.duplicates > 0 {
+        line.push_str(&format!(
+            "; {} replaced by a later document with the same id",
+            report.duplicates
+        ));
+    }
+    if report.ignored_files > 0 {
+        line.push_str(&format!(
+            "; {} files of other types ignored",
+            report.ignored_files
+        ));
+    }
+    line
+}

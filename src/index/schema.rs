@@ -1,0 +1,254 @@
+//! The index schema: which fields exist and how each is indexed; a [`Document`] into a Tantivy
+//! document and back; opening an index with the project's tokenizers registered; what a commit
+//! records of the build.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use tantivy::schema::{
+    DateOptions, DateTimePrecision, Field, IndexRecordOption, OwnedValue, Schema,
+    TextFieldIndexing, TextOptions, Value as _, FAST, STORED, STRING,
+};
+use tantivy::store::{Compressor, ZstdCompressor};
+use tantivy::{DateTime, Index, IndexSettings, TantivyDocument};
+
+use crate::analysis::{
+    title_key, StreamCounter, View, ViewTokenizer, CHARS_TOKENIZER, GRAMS_TOKENIZER,
+    WORDS_TOKENIZER,
+};
+use crate::document::{Document, FieldKind, MetaField, Metadata, Value};
+use crate::error::{Error, Result};
+
+/// Bumped whenever the schema or the analysis changes in a way that needs a rebuild.
+pub const SCHEMA_VERSION: u32 = 4;
+
+/// Handles to every field of the index.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    /// Unique document id (raw, indexed for lookups and deletes, stored).
+    pub id: Field,
+    /// Original title text (stored only).
+    pub title: Field,
+    /// Original body text (stored only).
+    pub body: Field,
+    /// Title's jieba words (BM25).
+    pub title_words: Field,
+    /// Body's jieba words (BM25).
+    pub body_words: Field,
+    /// Title's unit bigrams with positions (exact phrases).
+    pub title_grams: Field,
+    /// Body's unit bigrams with positions (exact phrases).
+    pub body_grams: Field,
+    /// Title's single units (one-unit phrases).
+    pub title_chars: Field,
+    /// Body's single units (one-unit phrases).
+    pub body_chars: Field,
+    /// The title as typed by a user looking for exactly this document (see
+    /// [`crate::analysis::title_key`]).
+    pub title_key: Field,
+    /// The file the document was read from (stored only).
+    pub path: Field,
+    /// Each metadata field, in [`MetaField::ALL`]'s order.
+    metadata: [Field; MetaField::ALL.len()],
+}
+
+impl Fields {
+    /// The index field of a metadata field.
+    pub fn meta(&self, field: MetaField) -> Field {
+        self.metadata[field as usize]
+    }
+}
+
+fn view_options(tokenizer: &str, record: IndexRecordOption) -> TextOptions {
+    TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(tokenizer)
+            .set_index_option(record),
+    )
+}
+
+/// Build the schema and its field handles.
+pub fn build_schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let words = view_options(WORDS_TOKENIZER, IndexRecordOption::WithFreqs);
+    let grams = view_options(GRAMS_TOKENIZER, IndexRecordOption::WithFreqsAndPositions);
+    let chars = view_options(CHARS_TOKENIZER, IndexRecordOption::Basic);
+    let date = DateOptions::default()
+        .set_indexed()
+        .set_stored()
+        .set_fast()
+        .set_precision(DateTimePrecision::Seconds);
+    let id = builder.add_text_field("id", STRING | STORED | FAST);
+    let title = builder.add_text_field("title", STORED);
+    let body = builder.add_text_field("body", STORED);
+    let title_words = builder.add_text_field("title_words", words.clone());
+    let body_words = builder.add_text_field("body_words", words);
+    let title_grams = builder.add_text_field("title_grams", grams.clone());
+    let body_grams = builder.add_text_field("body_grams", grams);
+    let title_chars = builder.add_text_field("title_chars", chars.clone());
+    let body_chars = builder.add_text_field("body_chars", chars);
+    let title_key = builder.add_text_field("title_key", STRING);
+    let metadata = std::array::from_fn(|i| {
+        let spec = &MetaField::ALL[i];
+        match spec.kind {
+            FieldKind::Date => builder.add_date_field(spec.name, date.clone()),
+            FieldKind::Keyword => builder.add_text_field(spec.name, STRING | STORED | FAST),
+            FieldKind::Stored => builder.add_text_field(spec.name, STORED),
+        }
+    });
+    let path = builder.add_text_field("path", STORED);
+    let fields = Fields {
+        id,
+        title,
+        body,
+        title_words,
+        body_words,
+        title_grams,
+        body_grams,
+        title_chars,
+        body_chars,
+        title_key,
+        path,
+        metadata,
+    };
+    (builder.build(), fields)
+}
+
+/// Register the project's tokenizers on `index`: needed every time an index is opened. The
+/// returned counter counts the word-view streams opened (see [`StreamCounter`]).
+pub fn register_tokenizers(index: &Index) -> StreamCounter {
+    let streams = StreamCounter::default();
+    let manager = index.tokenizers();
+    for (name, view) in [
+        (WORDS_TOKENIZER, View::Words),
+        (GRAMS_TOKENIZER, View::Grams),
+        (CHARS_TOKENIZER, View::Chars),
+    ] {
+        manager.register(name, ViewTokenizer::new(view, streams.clone()));
+    }
+    streams
+}
+
+/// Index settings: zstd for the document store, where the full texts live.
+pub fn index_settings() -> IndexSettings {
+    IndexSettings {
+        docstore_compression: Compressor::Zstd(ZstdCompressor::default()),
+        ..IndexSettings::default()
+    }
+}
+
+/// Open the index in `dir`, checking that it has this version's schema.
+pub fn open_index(dir: &Path) -> Result<(Index, Fields)> {
+    let index = Index::open_in_dir(dir).map_err(|source| Error::index(dir, source))?;
+    let (schema, fields) = build_schema();
+    if index.schema() != schema {
+        return Err(Error::IncompatibleIndex {
+            dir: dir.to_path_buf(),
+        });
+    }
+    register_tokenizers(&index);
+    Ok((index, fields))
+}
+
+/// The Tantivy document for `document`: stored fields plus every analysed view.
+pub fn to_tantivy(document: &Document, fields: &Fields) -> TantivyDocument {
+    let mut out = TantivyDocument::default();
+    out.add_text(fields.id, &document.id);
+    out.add_text(fields.title, &document.title);
+    out.add_text(fields.body, &document.body);
+    for field in [fields.title_words, fields.title_grams, fields.title_chars] {
+        out.add_text(field, &document.title);
+    }
+    for field in [fields.body_words, fields.body_grams, fields.body_chars] {
+        out.add_text(field, &document.body);
+    }
+    out.add_text(fields.title_key, title_key(&document.title));
+    for spec in MetaField::ALL {
+        let field = fields.meta(spec.field);
+        match document.metadata.get(spec.field) {
+            Some(Value::Date(date)) => out.add_date(field, day_to_tantivy(date)),
+            Some(Value::Text(text)) => out.add_text(field, text),
+            None => {}
+        }
+    }
+    out.add_text(fields.path, &document.path);
+    out
+}
+
+/// A day as Tantivy stores it: midnight UTC.
+pub fn day_to_tantivy(date: time::Date) -> DateTime {
+    DateTime::from_timestamp_secs(date.midnight().assume_utc().unix_timestamp())
+}
+
+/// The first text value of `field`.
+pub fn text_value(document: &TantivyDocument, field: Field) -> Option<String> {
+    document
+        .get_first(field)
+        .and_then(|value| value.as_str())
+        .map(str::to_string)
+}
+
+/// The metadata stored in `document`.
+pub fn stored_metadata(document: &TantivyDocument, fields: &Fields) -> Metadata {
+    let mut metadata = Metadata::default();
+    for spec in MetaField::ALL {
+        let Some(value) = document.get_first(fields.meta(spec.field)) else {
+            continue;
+        };
+        match spec.kind {
+            FieldKind::Date => {
+                if let Some(date) = value.as_datetime() {
+                    metadata.set(spec.field, Value::Date(date.into_utc().date()));
+                }
+            }
+            FieldKind::Keyword | FieldKind::Stored => {
+                if let Some(text) = value.as_str() {
+                    metadata.set(spec.field, Value::Text(text));
+                }
+            }
+        }
+    }
+    metadata
+}
+
+/// The [`Document`] stored in `document`.
+pub fn stored_document(document: &TantivyDocument, fields: &Fields) -> Document {
+    Document {
+        id: text_value(document, fields.id).unwrap_or_default(),
+        title: text_value(document, fields.title).unwrap_or_default(),
+        body: text_value(document, fields.body).unwrap_or_default(),
+        metadata: stored_metadata(document, fields),
+        path: text_value(document, fields.path).unwrap_or_default(),
+    }
+}
+
+/// `text` as a stored value, for the more-like-this query's document fields.
+pub fn owned_text(text: String) -> Vec<OwnedValue> {
+    vec![OwnedValue::Str(text)]
+}
+
+/// Stored in the commit: what built the index, for `search`/`serve` to know it is complete.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct BuildInfo {
+    /// [`SCHEMA_VERSION`] of the build.
+    pub schema_version: u32,
+    /// Documents committed.
+    pub documents: usize,
+    /// Corpus paths as given.
+    pub corpus: Vec<String>,
+    /// Seconds since the Unix epoch at commit.
+    pub built_at: u64,
+    /// File name of the manifest that describes this commit.
+    #[serde(default)]
+    pub manifest: Option<String>,
+}
+
+/// The [`BuildInfo`] of the last complete build in `dir`, if there is one.
+pub fn last_build(dir: &Path) -> Option<BuildInfo> {
+    if !dir.join("meta.json").is_file() {
+        return None;
+    }
+    let index = Index::open_in_dir(dir).ok()?;
+    let payload = index.load_metas().ok()?.payload?;
+    serde_json::from_str(&payload).ok()
+}

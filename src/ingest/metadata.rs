@@ -1,0 +1,554 @@
+//! Policy metadata read from the text itself: 发文字号, 发文机关, 成文/公布/施行 dates, 文种 and
+//! 地区. Fields the input already has (JSONL, folder names) win; extraction fills what is missing.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::document::Document;
+
+/// Characters of the body searched for the promulgation lines and the document number.
+const HEAD_CHARS: usize = 3000;
+/// Characters at the end of the body searched for the signature block.
+const TAIL_CHARS: usize = 400;
+
+/// 文种 recognised from the end of a title, longest first where one ends another
+/// (实施细则 before 细则, 暂行规定 before 规定).
+const DOCUMENT_TYPES: &[&str] = &[
+    "实施细则",
+    "实施办法",
+    "暂行规定",
+    "暂行办法",
+    "暂行条例",
+    "工作报告",
+    "自治条例",
+    "单行条例",
+    "条例",
+    "规定",
+    "办法",
+    "细则",
+    "规则",
+    "决定",
+    "决议",
+    "通知",
+    "通告",
+    "公告",
+    "意见",
+    "方案",
+    "规划",
+    "纲要",
+    "报告",
+    "解释",
+    "批复",
+    "协议",
+    "命令",
+    "指引",
+    "指南",
+    "计划",
+    "法",
+];
+
+/// The 文种 of a document from its title: `太湖流域管理条例` → `条例`, a 司法解释 titled
+/// `…的解释（二）` → `解释`. Ordinal suffixes such as `（二）` and a trailing `(试行)` are ignored.
+pub fn document_type(title: &str) -> Option<&'static str> {
+    let mut title = title.trim();
+    loop {
+        let before = title;
+        for (open, close) in [("（", "）"), ("(", ")")] {
+            if let Some(stripped) = title.strip_suffix(close) {
+                if let Some(at) = stripped.rfind(open) {
+                    title = stripped[..at].trim_end();
+                }
+            }
+        }
+        if title == before {
+            break;
+        }
+    }
+    DOCUMENT_TYPES
+        .iter()
+        .copied()
+        .find(|kind| title.ends_with(kind))
+}
+
+fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    // The patterns are constants checked by the unit tests below.
+    cell.get_or_init(|| {
+        Regex::new(pattern).unwrap_or_else(|e| unreachable!("bad built-in pattern: {e}"))
+    })
+}
+
+/// 发文字号 such as `国发〔2021〕7号`, `苏政办发[2020]12号`, `沪府规【2023】1号`.
+fn numbered_document() -> &'static Regex {
+    static CELL: OnceLock<Regex> = OnceLock::new();
+    regex(
+        &CELL,
+        r"([\p{Han}]{1,10})\s*[〔\[【(（［]\s*((?:19|20)\d{2})\s*[〕\]】)）］]\s*第?\s*(\d{1,5})\s*号",
+    )
+}
+
+/// Orders such as `国务院令第604号`, `中华人民共和国主席令第三十一号`.
+fn order_number() -> &'static Regex {
+    static CELL: OnceLock<Regex> = OnceLock::new();
+    regex(
+        &CELL,
+        r"((?:中华人民共和国)?[\p{Han}]{1,20}?令)\s*第\s*([0-9一二三四五六七八九十百零〇]+)\s*号",
+    )
+}
+
+/// A date in `2021年6月8日`, `2021-06-08` or `二〇二一年六月八日` form.
+fn date_pattern() -> &'static Regex {
+    static CELL: OnceLock<Regex> = OnceLock::new();
+    regex(
+        &CELL,
+        r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日|((?:19|20)\d{2})-(\d{1,2})-(\d{1,2})|([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日",
+    )
+}
+
+/// `…人民代表大会常务委员会第…次会议通过`: the legislature that passed a local regulation.
+fn passed_by() -> &'static Regex {
+    static CELL: OnceLock<Regex> = OnceLock::new();
+    regex(
+        &CELL,
+        r"([\p{Han}]{2,20}?)(?:第[一二三四五六七八九十百]+届)?(人民代表大会(?:常务委员会)?)第[一二三四五六七八九十百]+次(?:全体)?会议",
+    )
+}
+
+/// Province-level regions: the abbreviation used in document numbers (苏政发 = 江苏省人民政府),
+/// the full name, and the short name used as the `region` value.
+const PROVINCES: &[(&str, &str, &str)] = &[
+    ("京", "北京市", "北京"),
+    ("津", "天津市", "天津"),
+    ("沪", "上海市", "上海"),
+    ("渝", "重庆市", "重庆"),
+    ("冀", "河北省", "河北"),
+    ("晋", "山西省", "山西"),
+    ("辽", "辽宁省", "辽宁"),
+    ("吉", "吉林省", "吉林"),
+    ("黑", "黑龙江省", "黑龙江"),
+    ("苏", "江苏省", "江苏"),
+    ("浙", "浙江省", "浙江"),
+    ("皖", "安徽省", "安徽"),
+    ("闽", "福建省", "福建"),
+    ("赣", "江西省", "江西"),
+    ("鲁", "山东省", "山东"),
+    ("豫", "河南省", "河南"),
+    ("鄂", "湖北省", "湖北"),
+    ("湘", "湖南省", "湖南"),
+    ("粤", "广东省", "广东"),
+    ("琼", "海南省", "海南"),
+    ("川", "四川省", "四川"),
+    ("黔", "贵州省", "贵州"),
+    ("云", "云南省", "云南"),
+    ("陕", "陕西省", "陕西"),
+    ("甘", "甘肃省", "甘肃"),
+    ("青", "青海省", "青海"),
+    ("蒙", "内蒙古自治区", "内蒙古"),
+    ("桂", "广西壮族自治区", "广西"),
+    ("藏", "西藏自治区", "西藏"),
+    ("宁", "宁夏回族自治区", "宁夏"),
+    ("新", "新疆维吾尔自治区", "新疆"),
+    ("港", "香港特别行政区", "香港"),
+    ("澳", "澳门特别行政区", "澳门"),
+    ("台", "台湾省", "台湾"),
+];
+
+/// Whether `name` is the short name of a province-level region (上海, 江苏, 内蒙古 …).
+pub fn is_region(name: &str) -> bool {
+    PROVINCES.iter().any(|(_, _, short)| *short == name)
+}
+
+/// Issuing bodies of the State Council's own document numbers.
+const STATE_PREFIXES: &[(&str, &str)] = &[
+    ("国办发", "国务院办公厅"),
+    ("国办函", "国务院办公厅"),
+    ("国发", "国务院"),
+    ("国函", "国务院"),
+    ("国令", "国务院"),
+];
+
+/// A 发文字号 found in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocNumber {
+    /// Brackets normalised: `苏政办发〔2020〕12号`.
+    pub normalized: String,
+    /// As written: `苏政办发[2020]12号`.
+    pub original: String,
+    /// The prefix before the year: `苏政办发`.
+    pub prefix: String,
+}
+
+/// The first 发文字号 in `text`.
+pub fn find_doc_number(text: &str) -> Option<DocNumber> {
+    if let Some(found) = numbered_document().captures(text) {
+        let prefix = found[1].to_string();
+        return Some(DocNumber {
+            normalized: format!("{}〔{}〕{}号", prefix, &found[2], &found[3]),
+            original: found[0].to_string(),
+            prefix,
+        });
+    }
+    let found = order_number().captures(text)?;
+    let prefix = found[1].trim_start_matches("中华人民共和国").to_string();
+    Some(DocNumber {
+        normalized: format!("{}第{}号", prefix, &found[2]),
+        original: found[0].to_string(),
+        prefix,
+    })
+}
+
+/// The issuing body a document-number prefix names: `国办发` → 国务院办公厅, `苏政办发` →
+/// 江苏省人民政府办公厅, `沪府规` → 上海市人民政府, `国务院令` → 国务院.
+pub fn agency_of_prefix(prefix: &str) -> Option<String> {
+    if let Some(order) = prefix.strip_suffix('令') {
+        return (!order.is_empty() && order != "主席").then(|| order.to_string());
+    }
+    if let Some((_, agency)) = STATE_PREFIXES.iter().find(|(p, _)| prefix.starts_with(p)) {
+        return Some(agency.to_string());
+    }
+    let (_, province, _) = PROVINCES
+        .iter()
+        .find(|(short, _, _)| prefix.starts_with(short))?;
+    let rest = &prefix[prefix
+        .char_indices()
+        .nth(1)
+        .map_or(prefix.len(), |(i, _)| i)..];
+    let body = if rest.starts_with("政办") || rest.starts_with("府办") {
+        "人民政府办公厅"
+    } else if rest.starts_with('政') || rest.starts_with('府') {
+        "人民政府"
+    } else {
+        return None;
+    };
+    Some(format!("{province}{body}"))
+}
+
+fn chinese_numeral(text: &str) -> Option<u32> {
+    let digit = |c: char| {
+        "〇一二三四五六七八九"
+            .chars()
+            .position(|d| d == c)
+            .or((c == '零').then_some(0))
+    };
+    if text.chars().count() == 4 {
+        // Years are written digit by digit: 二〇二一.
+        return text
+            .chars()
+            .try_fold(0, |n, c| Some(n * 10 + digit(c)? as u32));
+    }
+    match text.chars().collect::<Vec<_>>().as_slice() {
+        ['十'] => Some(10),
+        ['十', units] => Some(10 + digit(*units)? as u32),
+        [tens, '十'] => Some(digit(*tens)? as u32 * 10),
+        [tens, '十', units] => Some(digit(*tens)? as u32 * 10 + digit(*units)? as u32),
+        [units] => digit(*units).map(|d| d as u32),
+        _ => None,
+    }
+}
+
+fn date_from(found: &regex::Captures<'_>) -> Option<time::Date> {
+    let (year, month, day) = if let Some(year) = found.get(1) {
+        (
+            year.as_str().parse().ok()?,
+            found[2].parse().ok()?,
+            found[3].parse().ok()?,
+        )
+    } else if let Some(year) = found.get(4) {
+        (
+            year.as_str().parse().ok()?,
+            found[5].parse().ok()?,
+            found[6].parse().ok()?,
+        )
+    } else {
+        (
+            chinese_numeral(&found[7])?,
+            chinese_numeral(&found[8])?,
+            chinese_numeral(&found[9])?,
+        )
+    };
+    time::Date::from_calendar_date(
+        year as i32,
+        time::Month::try_from(month as u8).ok()?,
+        day as u8,
+    )
+    .ok()
+}
+
+/// Every date in `text`, with the byte range it was written in.
+pub fn find_dates(text: &str) -> Vec<(time::Date, std::ops::Range<usize>)> {
+    date_pattern()
+        .captures_iter(text)
+        .filter_map(|found| Some((date_from(&found)?, found.get(0)?.range())))
+        .collect()
+}
+
+/// The dates of a policy document.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PolicyDates {
+    /// 成文日期: the date under the signature.
+    pub issued: Option<time::Date>,
+    /// 公布日期: the date of the first promulgation line (`…公布`, `…通过`).
+    pub published: Option<time::Date>,
+    /// 施行日期: `自…起施行`.
+    pub effective: Option<time::Date>,
+}
+
+fn prefix_chars(text: &str, chars: usize) -> &str {
+    &text[..text
+        .char_indices()
+        .nth(chars)
+        .map_or(text.len(), |(i, _)| i)]
+}
+
+fn suffix_chars(text: &str, chars: usize) -> &str {
+    if chars == 0 {
+        return &text[text.len()..];
+    }
+    text.char_indices()
+        .rev()
+        .nth(chars - 1)
+        .map_or(text, |(i, _)| &text[i..])
+}
+
+/// 成文, 公布 and 施行 dates found in `body`.
+pub fn policy_dates(body: &str) -> PolicyDates {
+    let head = prefix_chars(body, HEAD_CHARS);
+    let mut dates = PolicyDates::default();
+    let mut passed = None;
+    for (date, range) in find_dates(head) {
+        let after = prefix_chars(&head[range.end..], 40);
+        let next_line = after.split('\n').next().unwrap_or("").trim();
+        let before = suffix_chars(&head[..range.start], 2);
+        let label = suffix_chars(&head[..range.start], 8);
+        let labelled = |words: &[&str]| words.iter().any(|w| label.contains(w));
+        if dates.published.is_none() && labelled(&["发布时间", "发布日期", "公布日期", "发文日期"])
+        {
+            dates.published = Some(date);
+            continue;
+        }
+        if dates.issued.is_none() && labelled(&["成文日期"]) {
+            dates.issued = Some(date);
+            continue;
+        }
+        if dates.effective.is_none()
+            && (before.ends_with('自') && after.contains("施行")
+                || next_line.starts_with("施行")
+                || next_line.starts_with("起施行"))
+        {
+            dates.effective = Some(date);
+        } else if dates.published.is_none()
+            && (next_line.contains("公布") || next_line.contains("发布"))
+        {
+            dates.published = Some(date);
+        } else if passed.is_none() && next_line.contains("通过") {
+            passed = Some(date);
+        }
+    }
+    // A local regulation is dated by the session that passed it when no 公布 line is given.
+    dates.published = dates.published.or(passed);
+    if dates.effective.is_none() {
+        for (date, range) in find_dates(body) {
+            if suffix_chars(&body[..range.start], 2).ends_with('自')
+                && prefix_chars(&body[range.end..], 10).contains("施行")
+            {
+                dates.effective = Some(date);
+                break;
+            }
+        }
+    }
+    let tail = suffix_chars(body, TAIL_CHARS);
+    if let Some((date, range)) = find_dates(tail).into_iter().last() {
+        // A signature date stands alone on the last lines.
+        let line_start = tail[..range.start].rfind('\n').map_or(0, |i| i + 1);
+        if tail[line_start..range.start].trim().is_empty()
+            && tail[range.end..].trim().chars().count() < 20
+        {
+            dates.issued = Some(date);
+        }
+    }
+    dates
+}
+
+/// The body that issued the document, from its number, its promulgation lines or its
+/// signature block.
+pub fn find_agency(body: &str, number: Option<&DocNumber>) -> Option<String> {
+    if let Some(agency) = number.and_then(|n| agency_of_prefix(&n.prefix)) {
+        return Some(agency);
+    }
+    let head = prefix_chars(body, HEAD_CHARS);
+    if let Some(found) = order_number().captures(head) {
+        let order = found[1].trim_start_matches("中华人民共和国");
+        if let Some(agency) = agency_of_prefix(order) {
+            return Some(agency);
+        }
+    }
+    if let Some(found) = passed_by().captures(head) {
+        let place =
+            found[1].trim_start_matches(|c: char| c.is_ascii_digit() || "年月日".contains(c));
+        return Some(format!("{place}{}", &found[2]));
+    }
+    let tail = suffix_chars(body, TAIL_CHARS);
+    let lines: Vec<&str> = tail
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    const ORGANS: &[&str] = &[
+        "人民政府办公厅",
+        "人民政府办公室",
+        "人民政府",
+        "委员会",
+        "办公厅",
+        "办公室",
+        "局",
+        "部",
+        "厅",
+        "院",
+    ];
+    lines.iter().rev().take(3).find_map(|line| {
+        let chars = line.chars().count();
+        ((3..=30).contains(&chars)
+            && line
+                .chars()
+                .all(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c) || c == '、')
+            && ORGANS.iter().any(|organ| line.ends_with(organ)))
+        .then(|| line.to_string())
+    })
+}
+
+/// The province a title or agency names at its start.
+pub fn region_of(text: &str) -> Option<&'static str> {
+    let text = text.trim_start_matches("中华人民共和国");
+    PROVINCES
+        .iter()
+        .find(|(_, full, short)| text.starts_with(full) || text.starts_with(short))
+        .map(|(_, _, short)| *short)
+}
+
+/// Fill the metadata `document` lacks from its title and text.
+pub fn fill(document: &mut Document) {
+    if document.metadata.doc_type.is_none() {
+        document.metadata.doc_type = document_type(&document.title).map(str::to_string);
+    }
+    let head = prefix_chars(&document.body, HEAD_CHARS);
+    let number = find_doc_number(&document.title).or_else(|| find_doc_number(head));
+    if document.metadata.doc_number.is_none() {
+        if let Some(number) = &number {
+            document.metadata.doc_number = Some(number.normalized.clone());
+            document.metadata.doc_number_original = Some(number.original.clone());
+        }
+    } else if let Some(given) = &document.metadata.doc_number {
+        // Given numbers are normalised the same way; the original is kept.
+        if let Some(parsed) = find_doc_number(given) {
+            document.metadata.doc_number = Some(parsed.normalized);
+        }
+    }
+    if document.metadata.agency.is_none() {
+        document.metadata.agency = find_agency(&document.body, number.as_ref());
+    }
+    let dates = policy_dates(&document.body);
+    if document.metadata.date.is_none() {
+        document.metadata.date = dates.published.or(dates.issued).or(dates.effective);
+    }
+    document.metadata.issued = dates.issued;
+    document.metadata.published = dates.published;
+    document.metadata.effective = dates.effective;
+    if document.metadata.region.is_none() {
+        let from_agency = document.metadata.agency.as_deref().and_then(region_of);
+        document.metadata.region = from_agency
+            .or_else(|| region_of(&document.title))
+            .map(str::to_string);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn document_numbers_in_every_bracket_style() {
+        for (text, normalized, prefix) in [
+            (
+                "国务院关于印发…的通知 国发〔2021〕7号",
+                "国发〔2021〕7号",
+                "国发",
+            ),
+            ("苏政办发[2020]12号", "苏政办发〔2020〕12号", "苏政办发"),
+            ("沪府规【2023】1号", "沪府规〔2023〕1号", "沪府规"),
+            ("浙政发（2019）第5号", "浙政发〔2019〕5号", "浙政发"),
+        ] {
+            let found = find_doc_number(text).unwrap();
+            assert_eq!(
+                (found.normalized.as_str(), found.prefix.as_str()),
+                (normalized, prefix),
+                "{text}"
+            );
+        }
+        let order = find_doc_number("2011年9月7日 中华人民共和国国务院令第604号公布").unwrap();
+        assert_eq!(order.normalized, "国务院令第604号");
+        assert_eq!(order.original, "中华人民共和国国务院令第604号");
+    }
+
+    #[test]
+    fn agencies_from_number_prefixes() {
+        assert_eq!(agency_of_prefix("国办发").as_deref(), Some("国务院办公厅"));
+        assert_eq!(agency_of_prefix("国发").as_deref(), Some("国务院"));
+        assert_eq!(
+            agency_of_prefix("苏政办发").as_deref(),
+            Some("江苏省人民政府办公厅")
+        );
+        assert_eq!(
+            agency_of_prefix("沪府规").as_deref(),
+            Some("上海市人民政府")
+        );
+        assert_eq!(agency_of_prefix("国务院令").as_deref(), Some("国务院"));
+    }
+
+    #[test]
+    fn labelled_dates_in_news_and_notices() {
+        let dates = policy_dates(
+            "重磅!环太湖科创圈来了\n发布时间: 2021-06-08\n5月27日,长三角一体化发展高层论坛上",
+        );
+        assert_eq!(dates.published, Some(time::macros::date!(2021 - 06 - 08)));
+        let dates = policy_dates("成文日期：2020年3月1日\n各区人民政府：");
+        assert_eq!(dates.issued, Some(time::macros::date!(2020 - 03 - 01)));
+    }
+
+    #[test]
+    fn dates_in_three_forms() {
+        let dates: Vec<time::Date> = find_dates("2021年6月8日、2021-06-08 和 二〇二一年六月八日")
+            .into_iter()
+            .map(|(d, _)| d)
+            .collect();
+        assert_eq!(dates, vec![time::macros::date!(2021 - 06 - 08); 3]);
+        assert_eq!(chinese_numeral("二十三"), Some(23));
+        assert_eq!(chinese_numeral("十"), Some(10));
+    }
+
+    #[test]
+    fn types_from_real_titles() {
+        assert_eq!(document_type("太湖流域管理条例"), Some("条例"));
+        assert_eq!(
+            document_type("中华人民共和国招标投标法实施条例"),
+            Some("条例")
+        );
+        assert_eq!(
+            document_type("最高人民法院关于审理发生在我国管辖海域相关案件若干问题的规定（二）"),
+            Some("规定")
+        );
+        assert_eq!(
+            document_type("人民检察院刑事诉讼规则（试行）"),
+            Some("规则")
+        );
+        assert_eq!(
+            document_type("郑州市实施《中华人民共和国工会法》办法"),
+            Some("办法")
+        );
+        assert_eq!(document_type("中华人民共和国国务院组织法"), Some("法"));
+        assert_eq!(
+            document_type("1998年中华人民共和国国务院政府工作报告"),
+            Some("工作报告")
+        );
+        assert_eq!(document_type("重磅!环太湖科创圈来了"), None);
+    }
+}

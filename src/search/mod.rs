@@ -1,0 +1,388 @@
+//! Executing queries: from a parsed [`Node`](crate::query::Node) tree to ranked hits with
+//! snippets, facets and related documents.
+//!
+//! [`request`] holds what a search is asked and answers; [`plan`] turns a query tree into one
+//! Tantivy query; [`phrase`] and [`proximity`] are the exact-matching queries it uses;
+//! [`budget`] bounds the time a search may take; [`snippet`] finds the passage to show;
+//! [`facets`] counts; [`ids`] resolves document ids quickly.
+
+pub mod budget;
+pub mod facets;
+pub mod filter_query;
+mod ids;
+pub mod phrase;
+pub mod plan;
+pub mod proximity;
+pub mod request;
+pub mod snippet;
+
+pub use request::{
+    ArticleHit, DocumentView, Hit, SearchRequest, SearchResponse, Section, Similar, Sort, Stats,
+    DEFAULT_LIMIT, DEFAULT_SIMILAR, DEFAULT_TIME_BUDGET, MAX_LIMIT, MAX_OFFSET,
+};
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, Term};
+use tantivy::{
+    DateTime, DocAddress, Index, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument,
+};
+
+use crate::analysis::expansion::expansions;
+use crate::analysis::matching::Pattern;
+use crate::analysis::structure::articles;
+use crate::document::{format_day, Document, MetaField};
+use crate::error::{Error, Result};
+use crate::index::schema::{
+    last_build, open_index, owned_text, stored_document, stored_metadata, text_value, Fields,
+};
+use crate::query::parse;
+use budget::{Budget, BudgetQuery};
+use facets::{FacetCollector, Facets};
+use ids::IdTables;
+use plan::{Plan, Planner};
+use snippet::{highlight, snippet};
+
+/// An open index, ready to search. Cheap to share between threads (`Arc<Engine>`); the reader
+/// picks up new commits by itself.
+pub struct Engine {
+    dir: PathBuf,
+    fields: Fields,
+    reader: IndexReader,
+    #[allow(dead_code)]
+    index: Index,
+    time_budget: Option<Duration>,
+    ids: IdTables,
+}
+
+impl Engine {
+    /// Open the index in `dir`.
+    pub fn open(dir: &Path) -> Result<Engine> {
+        if !dir.join("meta.json").is_file() {
+            return Err(Error::IndexNotFound {
+                dir: dir.to_path_buf(),
+            });
+        }
+        let (index, fields) = open_index(dir)?;
+        // Load jieba's dictionary and the character tables now rather than in the first search.
+        crate::analysis::jieba();
+        expansions("太湖");
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .try_into()
+            .map_err(|source| Error::index(dir, source))?;
+        Ok(Engine {
+            dir: dir.to_path_buf(),
+            fields,
+            reader,
+            index,
+            time_budget: Some(DEFAULT_TIME_BUDGET),
+            ids: IdTables::default(),
+        })
+    }
+
+    /// Let each search spend at most `limit` matching (`None`: no limit). A search that runs
+    /// out answers with what it found, marked [`SearchResponse::timed_out`].
+    pub fn with_time_budget(mut self, limit: Option<Duration>) -> Engine {
+        self.time_budget = limit;
+        self
+    }
+
+    /// The index directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Number of documents in the index.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Run `request`.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse> {
+        let started = Instant::now();
+        request.validate()?;
+        let tree = request.tree()?;
+        let budget = self.time_budget.map_or_else(Budget::unlimited, Budget::new);
+        let plan = Planner::new(&self.fields, budget.clone()).plan(&tree);
+        let query = BudgetQuery::new(plan.query, budget.clone());
+        let searcher = self.reader.searcher();
+        let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
+        let facets = request.facets.then(FacetCollector::new);
+        let (scored, total, facets): (Vec<(f32, DocAddress)>, usize, Option<Facets>) =
+            match request.sort {
+                Sort::Relevance => searcher.search(&query, &(top.order_by_score(), Count, facets)),
+                Sort::DateDesc | Sort::DateAsc => {
+                    let order = if request.sort == Sort::DateDesc {
+                        Order::Desc
+                    } else {
+                        Order::Asc
+                    };
+                    let by_date =
+                        top.order_by_fast_field::<DateTime>(MetaField::Date.name(), order);
+                    searcher.search(&query, &(by_date, Count, facets)).map(
+                        |(hits, total, facets)| {
+                            (
+                                hits.into_iter().map(|(_, a)| (0.0, a)).collect(),
+                                total,
+                                facets,
+                            )
+                        },
+                    )
+                }
+            }
+            .map_err(|e| self.error(e))?;
+        let hits = scored
+            .into_iter()
+            .map(|(score, address)| {
+                let document: TantivyDocument = searcher.doc(address).map_err(|e| self.error(e))?;
+                Ok(self.hit(&document, score, &plan.highlights, request.articles))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(SearchResponse {
+            query: request.q.clone(),
+            total,
+            took_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
+            timed_out: budget.was_spent(),
+            hits,
+            facets,
+        })
+    }
+
+    /// The ids of every document matching `q`, in no particular order (for exhaustive checks
+    /// and benchmarks: no stored text is read).
+    pub fn matching_ids(&self, q: &str) -> Result<Vec<String>> {
+        // The matcher alone: ranking clauses would only cost time here.
+        let matcher = Planner::new(&self.fields, Budget::unlimited()).node(&parse(q)?);
+        let plan = Plan {
+            query: matcher,
+            highlights: Vec::new(),
+        };
+        let searcher = self.reader.searcher();
+        let addresses = searcher
+            .search(plan.query.as_ref(), &tantivy::collector::DocSetCollector)
+            .map_err(|e| self.error(e))?;
+        let mut ids = Vec::with_capacity(addresses.len());
+        let mut tables = BTreeMap::new();
+        for address in addresses {
+            let table = match tables.entry(address.segment_ord) {
+                std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
+                std::collections::btree_map::Entry::Vacant(entry) => entry.insert(
+                    self.ids
+                        .of(&searcher, address.segment_ord)
+                        .map_err(|e| self.error(e))?,
+                ),
+            };
+            ids.push(table.id(address.doc_id).to_string());
+        }
+        Ok(ids)
+    }
+
+    /// Every stored document, in index order, handed to `visit`; returns how many.
+    pub fn for_each_document(
+        &self,
+        mut visit: impl FnMut(Document) -> Result<()>,
+    ) -> Result<usize> {
+        let searcher = self.reader.searcher();
+        let mut count = 0;
+        for segment in searcher.segment_readers() {
+            let store = segment
+                .get_store_reader(64)
+                .map_err(|e| Error::Internal(e.to_string()))?;
+            for doc_id in 0..segment.max_doc() {
+                if segment.is_deleted(doc_id) {
+                    continue;
+                }
+                let document: TantivyDocument = store.get(doc_id).map_err(|e| self.error(e))?;
+                visit(stored_document(&document, &self.fields))?;
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
+    /// The stored document with `id`.
+    pub fn document(&self, id: &str) -> Result<Document> {
+        let searcher = self.reader.searcher();
+        let (_, document) = self
+            .find(&searcher, id)?
+            .ok_or_else(|| Error::DocumentNotFound { id: id.to_string() })?;
+        Ok(stored_document(&document, &self.fields))
+    }
+
+    /// The document with `id`, cut into its preamble and 条, with the matches of `q` marked.
+    pub fn document_view(&self, id: &str, q: Option<&str>) -> Result<DocumentView> {
+        let document = self.document(id)?;
+        let highlights = match q.map(str::trim).filter(|q| !q.is_empty()) {
+            Some(q) => {
+                Planner::new(&self.fields, Budget::unlimited())
+                    .plan(&parse(q)?)
+                    .highlights
+            }
+            None => Vec::new(),
+        };
+        let body = &document.body;
+        let mut sections = Vec::new();
+        let mut push = |label: Option<String>, range: std::ops::Range<usize>| {
+            let text = body[range].trim();
+            if text.is_empty() {
+                return;
+            }
+            sections.push(Section {
+                label,
+                text: highlight(text, &highlights),
+            });
+        };
+        let mut cursor = 0;
+        for article in articles(body) {
+            push(None, cursor..article.range.start);
+            push(Some(article.label), article.range.clone());
+            cursor = article.range.end;
+        }
+        push(None, cursor..body.len());
+        Ok(DocumentView { document, sections })
+    }
+
+    /// Facts about the index.
+    pub fn stats(&self) -> Result<Stats> {
+        let searcher = self.reader.searcher();
+        let facets = searcher
+            .search(&AllQuery, &FacetCollector::new())
+            .map_err(|e| self.error(e))?;
+        let index_bytes = std::fs::read_dir(&self.dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter_map(|e| e.metadata().ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0);
+        Ok(Stats {
+            documents: searcher.num_docs(),
+            index_bytes,
+            last_commit: last_build(&self.dir).map(|info| info.built_at),
+            categories: facets.get("category").cloned().unwrap_or_default(),
+        })
+    }
+
+    /// Documents most like the one with `id` (more-like-this over its jieba words).
+    pub fn similar(&self, id: &str, limit: usize) -> Result<Vec<Similar>> {
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(Error::InvalidParameter {
+                name: "limit",
+                message: format!("{limit} is out of range: use 1 to {MAX_LIMIT}"),
+            });
+        }
+        let searcher = self.reader.searcher();
+        let (_, document) = self
+            .find(&searcher, id)?
+            .ok_or_else(|| Error::DocumentNotFound { id: id.to_string() })?;
+        let fields = &self.fields;
+        let text = |field| owned_text(text_value(&document, field).unwrap_or_default());
+        let query = MoreLikeThisQuery::builder()
+            .with_min_doc_frequency(2)
+            .with_max_doc_frequency((searcher.num_docs() / 5).max(2))
+            .with_min_term_frequency(2)
+            .with_max_query_terms(40)
+            .with_min_word_length(2)
+            .with_document_fields(vec![
+                (fields.title_words, text(fields.title)),
+                (fields.body_words, text(fields.body)),
+            ]);
+        let without_itself = BooleanQuery::new(vec![
+            (Occur::Must, Box::new(query) as Box<dyn Query>),
+            (
+                Occur::MustNot,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(fields.id, id),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+        ]);
+        let top = searcher
+            .search(
+                &without_itself,
+                &TopDocs::with_limit(limit).order_by_score(),
+            )
+            .map_err(|e| self.error(e))?;
+        top.into_iter()
+            .map(|(score, address)| {
+                let document: TantivyDocument = searcher.doc(address).map_err(|e| self.error(e))?;
+                Ok(Similar {
+                    id: text_value(&document, fields.id).unwrap_or_default(),
+                    title: text_value(&document, fields.title).unwrap_or_default(),
+                    score,
+                    date: stored_metadata(&document, fields).date.map(format_day),
+                })
+            })
+            .collect()
+    }
+
+    fn find(&self, searcher: &Searcher, id: &str) -> Result<Option<(DocAddress, TantivyDocument)>> {
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.id, id),
+            IndexRecordOption::Basic,
+        );
+        let top = searcher
+            .search(&query, &TopDocs::with_limit(1).order_by_score())
+            .map_err(|e| self.error(e))?;
+        top.first()
+            .map(|(_, address)| {
+                searcher
+                    .doc(*address)
+                    .map(|d| (*address, d))
+                    .map_err(|e| self.error(e))
+            })
+            .transpose()
+    }
+
+    fn error(&self, source: tantivy::TantivyError) -> Error {
+        Error::index(&self.dir, source)
+    }
+
+    fn hit(
+        &self,
+        document: &TantivyDocument,
+        score: f32,
+        highlights: &[Pattern],
+        all_articles: bool,
+    ) -> Hit {
+        let fields = &self.fields;
+        let body = text_value(document, fields.body).unwrap_or_default();
+        let best = snippet(&body, highlights);
+        let structure = articles(&body);
+        let article_of = |offset: usize| {
+            structure
+                .iter()
+                .find(|article| article.range.contains(&offset))
+                .map(|article| article.label.clone())
+        };
+        let matching_articles = all_articles.then(|| {
+            structure
+                .iter()
+                .filter_map(|article| {
+                    let snippet = snippet(&body[article.range.clone()], highlights);
+                    snippet.has_match().then(|| ArticleHit {
+                        label: article.label.clone(),
+                        snippet,
+                    })
+                })
+                .collect()
+        });
+        Hit {
+            id: text_value(document, fields.id).unwrap_or_default(),
+            title: text_value(document, fields.title).unwrap_or_default(),
+            score,
+            metadata: stored_metadata(document, fields),
+            article: best.first_match().and_then(article_of),
+            snippet: best,
+            articles: matching_articles,
+        }
+    }
+}

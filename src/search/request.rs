@@ -1,0 +1,227 @@
+//! What a search is asked and what it answers, as typed values. The engine fills these; the
+//! HTTP layer ([`crate::server::json`]) and the CLI render them.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::facets::{FacetCount, Facets};
+use super::snippet::Snippet;
+use crate::document::{Document, Filter, Filters, Metadata};
+use crate::error::{Error, Result};
+use crate::query::{parse, parse_date_range, Node};
+
+/// Largest `limit` a search accepts.
+pub const MAX_LIMIT: usize = 1000;
+/// Largest `offset` a search accepts.
+pub const MAX_OFFSET: usize = 100_000;
+/// Default number of hits.
+pub const DEFAULT_LIMIT: usize = 10;
+/// Default number of related documents.
+pub const DEFAULT_SIMILAR: usize = 10;
+/// Default time one search may spend matching before it answers with what it has found
+/// ([`SearchResponse::timed_out`]).
+pub const DEFAULT_TIME_BUDGET: Duration = Duration::from_secs(5);
+
+/// How hits are ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    /// Best match first.
+    #[default]
+    Relevance,
+    /// Newest first; undated documents last.
+    DateDesc,
+    /// Oldest first; undated documents last.
+    DateAsc,
+}
+
+impl std::str::FromStr for Sort {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Sort> {
+        match text {
+            "relevance" => Ok(Sort::Relevance),
+            "date_desc" | "date" => Ok(Sort::DateDesc),
+            "date_asc" => Ok(Sort::DateAsc),
+            _ => Err(Error::InvalidParameter {
+                name: "sort",
+                message: format!(
+                    "`{text}` is not a sort order: use relevance, date_desc or date_asc"
+                ),
+            }),
+        }
+    }
+}
+
+/// A search to run.
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    /// The query text (see [`crate::query`]).
+    pub q: String,
+    /// Hits to return, 1..=[`MAX_LIMIT`].
+    pub limit: usize,
+    /// Hits to skip, 0..=[`MAX_OFFSET`].
+    pub offset: usize,
+    /// Extra filters.
+    pub filters: Filters,
+    /// Order of the hits.
+    pub sort: Sort,
+    /// Count matching documents per category, region, type, agency and year.
+    pub facets: bool,
+    /// Return every matching 条 of each hit, not only the best one.
+    pub articles: bool,
+    /// Whether renderers should mark the matches in snippets (the engine locates them either
+    /// way; off, the HTTP API gives plain escaped text).
+    pub highlight: bool,
+}
+
+impl SearchRequest {
+    /// A request for the first [`DEFAULT_LIMIT`] hits of `q`, by relevance.
+    pub fn new(q: impl Into<String>) -> SearchRequest {
+        SearchRequest {
+            q: q.into(),
+            limit: DEFAULT_LIMIT,
+            offset: 0,
+            filters: Filters::default(),
+            sort: Sort::Relevance,
+            facets: false,
+            articles: false,
+            highlight: true,
+        }
+    }
+
+    pub(crate) fn validate(&self) -> Result<()> {
+        if !(1..=MAX_LIMIT).contains(&self.limit) {
+            return Err(Error::InvalidParameter {
+                name: "limit",
+                message: format!("{} is out of range: use 1 to {MAX_LIMIT}", self.limit),
+            });
+        }
+        if self.offset > MAX_OFFSET {
+            return Err(Error::InvalidParameter {
+                name: "offset",
+                message: format!("{} is out of range: use 0 to {MAX_OFFSET}", self.offset),
+            });
+        }
+        Ok(())
+    }
+
+    /// The query tree with the request's filters joined to it.
+    pub(crate) fn tree(&self) -> Result<Node> {
+        let mut nodes = vec![parse(&self.q)?];
+        for (filter, value) in self.filters.iter() {
+            let name = filter.name();
+            let invalid = |message| Error::InvalidParameter { name, message };
+            nodes.push(match filter {
+                Filter::Field(field) => Node::Meta {
+                    field,
+                    value: value.to_string(),
+                },
+                Filter::Year => {
+                    if !(value.len() == 4 && value.bytes().all(|b| b.is_ascii_digit())) {
+                        return Err(invalid(format!("`{value}` is not a year such as 2021")));
+                    }
+                    Node::Date(parse_date_range(value).map_err(invalid)?)
+                }
+                Filter::Date => Node::Date(parse_date_range(value).map_err(invalid)?),
+            });
+        }
+        Ok(if nodes.len() == 1 {
+            nodes.remove(0)
+        } else {
+            Node::And(nodes)
+        })
+    }
+}
+
+/// The answer to a search.
+#[derive(Debug, Clone)]
+pub struct SearchResponse {
+    /// The query as given.
+    pub query: String,
+    /// All matching documents (not only those returned).
+    pub total: usize,
+    /// Time spent searching, in milliseconds.
+    pub took_ms: f64,
+    /// The search ran out of its time budget: `total` and `hits` cover only the documents
+    /// matched until then.
+    pub timed_out: bool,
+    /// The hits, best first.
+    pub hits: Vec<Hit>,
+    /// Counts per facet value, when asked for.
+    pub facets: Option<Facets>,
+}
+
+/// One search result.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    /// Document id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Relevance score (higher is better; only comparable within one response; 0 when sorted
+    /// by date).
+    pub score: f32,
+    /// What is known of the document.
+    pub metadata: Metadata,
+    /// The 条 the snippet comes from, e.g. `第十二条`.
+    pub article: Option<String>,
+    /// Best passage with its matches.
+    pub snippet: Snippet,
+    /// Every matching 条 with its snippet, when asked for.
+    pub articles: Option<Vec<ArticleHit>>,
+}
+
+/// A matching 条 of a hit.
+#[derive(Debug, Clone)]
+pub struct ArticleHit {
+    /// Its label, e.g. `第十二条`.
+    pub label: String,
+    /// Its best passage with its matches.
+    pub snippet: Snippet,
+}
+
+/// One part of a document's text for display: the preamble or a 条.
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// The 条's label, e.g. `第十二条`; none for text outside any 条.
+    pub label: Option<String>,
+    /// The text with the query's matches.
+    pub text: Snippet,
+}
+
+/// A document with its structure, for reading.
+#[derive(Debug, Clone)]
+pub struct DocumentView {
+    /// The stored document.
+    pub document: Document,
+    /// The body cut into the preamble and its 条, in order.
+    pub sections: Vec<Section>,
+}
+
+/// Facts about the index; the JSON body of `GET /api/stats`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Stats {
+    /// Documents in the index.
+    pub documents: u64,
+    /// Bytes the index takes on disk.
+    pub index_bytes: u64,
+    /// Seconds since the Unix epoch of the last commit, if known.
+    pub last_commit: Option<u64>,
+    /// Documents per category, most first.
+    pub categories: Vec<FacetCount>,
+}
+
+/// A related document; the JSON of `GET /api/documents/{id}/similar` lists them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Similar {
+    /// Document id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Similarity score.
+    pub score: f32,
+    /// Date, `YYYY-MM-DD`.
+    pub date: Option<String>,
+}

@@ -1,0 +1,213 @@
+//! The HTTP service (warp): the JSON API and the embedded search page. The engine knows nothing
+//! of HTTP; this module translates requests into engine calls and [`Error`]s into status codes
+//! and JSON error bodies `{"error":{"code":"…","message":"…"}}`.
+//!
+//! | route | |
+//! | --- | --- |
+//! | `GET /` | the search page (with `/app.js`, `/app.css`), embedded in the binary |
+//! | `GET /api/search?q=…`, `POST /api/search` | search; the README lists every parameter |
+//! | `GET /api/documents/{id}?q=…` | a document with its 条 and the query's matches marked |
+//! | `GET /api/documents/{id}/similar` | related documents |
+//! | `GET /api/stats`, `GET /healthz` | facts about the index; liveness |
+//!
+//! Searches run on Tokio's blocking pool, so a slow search never stalls other requests. The
+//! engine's reader reloads by itself within a second of a commit by another process.
+
+pub mod json;
+mod params;
+mod reply;
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use warp::http::header;
+use warp::reply::Response;
+use warp::{Filter, Reply};
+
+use crate::error::Error;
+use crate::search::{Engine, DEFAULT_SIMILAR};
+use json::{DocumentJson, SearchJson};
+use params::{body_parameters, parse_number, search_request};
+use reply::{blocking, handle_rejection, reply_result};
+
+/// Largest request body accepted (`POST /api/search`).
+pub const MAX_BODY_BYTES: u64 = 64 * 1024;
+
+/// The page, its script and its style, served as they are.
+const PAGE_HTML: &str = include_str!("page/index.html");
+const PAGE_JS: &str = include_str!("page/app.js");
+const PAGE_CSS: &str = include_str!("page/app.css");
+/// The page loads nothing from elsewhere and runs no inline script.
+const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'";
+
+/// How the service behaves beyond its defaults.
+#[derive(Debug, Clone, Default)]
+pub struct ServerOptions {
+    /// An origin allowed to call the API from a browser (CORS); none by default.
+    pub cors_origin: Option<String>,
+}
+
+fn static_file(content: &'static str, content_type: &'static str) -> Response {
+    let mut response = Response::new(content.into());
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(content_type),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-cache"),
+    );
+    response
+}
+
+/// All routes of the service, for `engine`.
+pub fn routes(
+    engine: Arc<Engine>,
+    options: &ServerOptions,
+) -> impl Filter<Extract = (impl Reply,), Error = Infallible> + Clone {
+    let with_engine = warp::any().map(move || engine.clone());
+    let page = warp::path::end()
+        .and(warp::get())
+        .map(|| static_file(PAGE_HTML, "text/html; charset=utf-8"));
+    let script = warp::path!("app.js")
+        .and(warp::get())
+        .map(|| static_file(PAGE_JS, "text/javascript; charset=utf-8"));
+    let style = warp::path!("app.css")
+        .and(warp::get())
+        .map(|| static_file(PAGE_CSS, "text/css; charset=utf-8"));
+
+    let search_get = warp::path!("api" / "search")
+        .and(warp::get())
+        .and(warp::query::<HashMap<String, String>>());
+    let search_post = warp::path!("api" / "search")
+        .and(warp::post())
+        .and(warp::body::content_length_limit(MAX_BODY_BYTES))
+        .and(warp::body::bytes())
+        .map(|body: warp::hyper::body::Bytes| body_parameters(&body));
+    let search = search_get
+        .map(Ok)
+        .or(search_post)
+        .unify()
+        .and(with_engine.clone())
+        .then(
+            |params: Result<HashMap<String, String>, Error>, engine: Arc<Engine>| async move {
+                match params.and_then(|params| search_request(&params)) {
+                    Ok(request) => {
+                        blocking(move || {
+                            let highlight = request.highlight;
+                            engine
+                                .search(&request)
+                                .map(|response| SearchJson::new(response, highlight))
+                        })
+                        .await
+                    }
+                    Err(error) => reply_result::<()>(Err(error)),
+                }
+            },
+        );
+    let document = warp::path("api")
+        .and(warp::path("documents"))
+        .and(warp::path::tail())
+        .and(warp::get())
+        .and(with_engine.clone())
+        .and(warp::query::<HashMap<String, String>>())
+        .then(|tail: warp::path::Tail, engine: Arc<Engine>, params: HashMap<String, String>| async move {
+            let decode = |raw: &str| percent_encoding::percent_decode_str(raw).decode_utf8_lossy().into_owned();
+            // Ids are percent-encoded (`/` as %2F), so a literal `/similar` ends the id.
+            match tail.as_str().strip_suffix("/similar") {
+                Some(raw) => {
+                    let id = decode(raw);
+                    match parse_number(&params, "limit", DEFAULT_SIMILAR) {
+                        Ok(limit) => blocking(move || engine.similar(&id, limit)).await,
+                        Err(error) => reply_result::<()>(Err(error)),
+                    }
+                }
+                None => {
+                    let id = decode(tail.as_str());
+                    let q = params.get("q").cloned();
+                    blocking(move || engine.document_view(&id, q.as_deref()).map(DocumentJson::from)).await
+                }
+            }
+        });
+    let stats = warp::path!("api" / "stats")
+        .and(warp::get())
+        .and(with_engine.clone())
+        .then(|engine: Arc<Engine>| async move { blocking(move || engine.stats()).await });
+    let health = warp::path!("healthz")
+        .and(warp::get())
+        .and(with_engine)
+        .map(|engine: Arc<Engine>| {
+            warp::reply::json(&serde_json::json!({"status": "ok", "documents": engine.num_docs()}))
+                .into_response()
+        });
+
+    let api = page
+        .or(script)
+        .unify()
+        .or(style)
+        .unify()
+        .or(search)
+        .unify()
+        .or(document)
+        .unify()
+        .or(stats)
+        .unify()
+        .or(health)
+        .unify()
+        .recover(handle_rejection)
+        .unify();
+    let cors = options.cors_origin.clone();
+    api.map(move |response: Response| with_cors(response, cors.as_deref()))
+        .with(warp::log::custom(access_log))
+}
+
+/// Add CORS headers for the one allowed origin, if any.
+fn with_cors(mut response: Response, origin: Option<&str>) -> Response {
+    if let Some(value) = origin.and_then(|o| header::HeaderValue::from_str(o).ok()) {
+        let headers = response.headers_mut();
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        headers.insert(header::VARY, header::HeaderValue::from_static("Origin"));
+    }
+    response
+}
+
+fn access_log(info: warp::log::Info<'_>) {
+    tracing::info!(
+        target: "policy_search::access",
+        method = %info.method(),
+        path = info.path(),
+        status = info.status().as_u16(),
+        ms = info.elapsed().as_secs_f64() * 1e3,
+        "request"
+    );
+}
+
+/// Serve on `listener` until `shutdown` completes, then finish the requests in flight.
+pub async fn serve(
+    engine: Arc<Engine>,
+    listener: tokio::net::TcpListener,
+    options: ServerOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    let started = Instant::now();
+    let routes = routes(engine, &options);
+    tracing::debug!("routes ready in {:?}", started.elapsed());
+    warp::serve(routes)
+        .incoming(listener)
+        .graceful(shutdown)
+        .run()
+        .await;
+}

@@ -1,0 +1,109 @@
+//! Request parameters: a search from a query string or a JSON body, one path for both.
+
+use std::collections::HashMap;
+
+use crate::document::Filter;
+use crate::error::Error;
+use crate::search::{SearchRequest, DEFAULT_LIMIT};
+
+/// The whole number `name`, `default` when absent.
+pub fn parse_number(
+    params: &HashMap<String, String>,
+    name: &'static str,
+    default: usize,
+) -> Result<usize, Error> {
+    match params.get(name) {
+        None => Ok(default),
+        Some(text) => text.trim().parse().map_err(|_| Error::InvalidParameter {
+            name,
+            message: format!("`{text}` is not a non-negative whole number"),
+        }),
+    }
+}
+
+/// The flag `name`, `default` when absent.
+fn parse_flag(
+    params: &HashMap<String, String>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool, Error> {
+    match params.get(name).map(|v| v.trim()) {
+        None => Ok(default),
+        Some("true" | "1" | "on" | "") => Ok(true),
+        Some("false" | "0" | "off") => Ok(false),
+        Some(text) => Err(Error::InvalidParameter {
+            name,
+            message: format!("`{text}` is not true or false"),
+        }),
+    }
+}
+
+/// Parameters of a search, by name, as the query string or the JSON body gives them: the
+/// query, paging, every [`Filter`], then the options.
+fn search_parameters() -> Vec<&'static str> {
+    let mut names = vec!["q", "limit", "offset"];
+    names.extend(Filter::all().map(Filter::name));
+    names.extend(["sort", "facets", "articles", "highlight"]);
+    names
+}
+
+/// The search request that `params` describe; one path for GET and POST.
+pub fn search_request(params: &HashMap<String, String>) -> Result<SearchRequest, Error> {
+    let known = search_parameters();
+    if let Some(unknown) = params.keys().find(|key| !known.contains(&key.as_str())) {
+        return Err(Error::InvalidParameter {
+            name: "request",
+            message: format!("unknown parameter `{unknown}`: use {}", known.join(", ")),
+        });
+    }
+    let q = params.get("q").ok_or_else(|| Error::InvalidParameter {
+        name: "q",
+        message: "missing: add ?q=your+query".to_string(),
+    })?;
+    let mut request = SearchRequest::new(q.clone());
+    request.limit = parse_number(params, "limit", DEFAULT_LIMIT)?;
+    request.offset = parse_number(params, "offset", 0)?;
+    for filter in Filter::all() {
+        if let Some(value) = params.get(filter.name()) {
+            request.filters.set(filter, value.as_str());
+        }
+    }
+    if let Some(sort) = params.get("sort") {
+        request.sort = sort.parse()?;
+    }
+    request.facets = parse_flag(params, "facets", false)?;
+    request.articles = parse_flag(params, "articles", false)?;
+    request.highlight = parse_flag(params, "highlight", true)?;
+    Ok(request)
+}
+
+/// The parameters of a JSON body: an object of strings, numbers and booleans.
+pub fn body_parameters(body: &[u8]) -> Result<HashMap<String, String>, Error> {
+    let invalid = |message: String| Error::InvalidParameter {
+        name: "body",
+        message,
+    };
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|error| invalid(format!("not valid JSON: {error}")))?;
+    let serde_json::Value::Object(object) = value else {
+        return Err(invalid(
+            "expected a JSON object such as {\"q\":\"太湖\"}".to_string(),
+        ));
+    };
+    let mut params = HashMap::new();
+    for (key, value) in object {
+        let text = match value {
+            serde_json::Value::Null => continue,
+            serde_json::Value::String(text) => text,
+            serde_json::Value::Number(number) => number.to_string(),
+            serde_json::Value::Bool(flag) => flag.to_string(),
+            _ => {
+                return Err(invalid(format!(
+                    "`{key}` must be a string, number or boolean"
+                )))
+            }
+        };
+        params.insert(key, text);
+    }
+    Ok(params)
+}

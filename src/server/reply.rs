@@ -1,0 +1,98 @@
+//! Replies: JSON bodies, errors with their status and code, and running engine work off the
+//! async threads.
+
+use std::convert::Infallible;
+
+use serde::Serialize;
+use warp::http::StatusCode;
+use warp::reply::Response;
+use warp::{Rejection, Reply};
+
+use super::MAX_BODY_BYTES;
+use crate::error::Error;
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail<'a> {
+    code: &'a str,
+    message: String,
+}
+
+/// A JSON error body `{"error":{"code":"…","message":"…"}}` with `status`.
+pub fn error_reply(status: StatusCode, code: &str, message: String) -> Response {
+    let body = ErrorBody {
+        error: ErrorDetail { code, message },
+    };
+    warp::reply::with_status(warp::reply::json(&body), status).into_response()
+}
+
+/// `value` as JSON, or the error's body with its status.
+pub fn reply_result<T: Serialize>(result: Result<T, Error>) -> Response {
+    match result {
+        Ok(value) => warp::reply::json(&value).into_response(),
+        Err(error) => error_reply(
+            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            error.code(),
+            error.to_string(),
+        ),
+    }
+}
+
+/// Run `work` on the blocking pool so a slow search never stalls the async threads.
+pub async fn blocking<T: Serialize + Send + 'static>(
+    work: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Response {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => reply_result(result),
+        Err(error) => error_reply(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("search failed: {error}"),
+        ),
+    }
+}
+
+/// Warp's rejections as JSON error bodies.
+pub async fn handle_rejection(rejection: Rejection) -> Result<Response, Infallible> {
+    Ok(if rejection.is_not_found() {
+        error_reply(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no such route: see the README for the API".to_string(),
+        )
+    } else if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
+        error_reply(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("request body is larger than {} bytes", MAX_BODY_BYTES),
+        )
+    } else if rejection.find::<warp::reject::LengthRequired>().is_some() {
+        error_reply(
+            StatusCode::LENGTH_REQUIRED,
+            "length_required",
+            "send a Content-Length header".to_string(),
+        )
+    } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
+        error_reply(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "this route answers GET (and POST for /api/search)".to_string(),
+        )
+    } else if let Some(error) = rejection.find::<warp::reject::InvalidQuery>() {
+        error_reply(
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+            format!("malformed query string: {error}"),
+        )
+    } else {
+        error_reply(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("{rejection:?}"),
+        )
+    })
+}

@@ -1,0 +1,401 @@
+//! The HTTP service on a real socket: every route, error and limit, CORS and live reload.
+
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use crate::common::{encode, http, http_get, serve_in_background};
+use policy_search::server::json::SearchJson as SearchResponse;
+use policy_search::server::ServerOptions;
+
+const TAIHU_REGULATION: &str = "行政法规/太湖流域管理条例(2011-09-07).md";
+
+/// A server over a sample index of its own, started once, allowing one CORS origin.
+fn server() -> SocketAddr {
+    static SERVER: OnceLock<(tempfile::TempDir, SocketAddr)> = OnceLock::new();
+    SERVER
+        .get_or_init(|| {
+            let temp = tempfile::tempdir().unwrap();
+            let corpus = crate::common::sample_corpus();
+            policy_search::index::build_index(&[corpus], temp.path(), |p| panic!("{p}")).unwrap();
+            let options = ServerOptions {
+                cors_origin: Some("https://research.example.org".to_string()),
+            };
+            let addr = serve_in_background(temp.path(), options);
+            (temp, addr)
+        })
+        .1
+}
+
+fn json(body: &str) -> serde_json::Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+fn error_code(body: &str) -> String {
+    json(body)["error"]["code"]
+        .as_str()
+        .expect("error.code")
+        .to_string()
+}
+
+#[test]
+fn search_returns_ranked_hits_with_marked_snippets() {
+    let (status, body) = http_get(
+        server(),
+        &format!("/api/search?q={}&limit=3", encode("太湖")),
+    );
+    assert_eq!(status, 200, "{body}");
+    let response: SearchResponse = serde_json::from_str(&body).unwrap();
+    assert_eq!(response.query, "太湖");
+    assert!(response.total >= 2);
+    assert!(response
+        .hits
+        .iter()
+        .any(|hit| hit.id == "环太湖科技创新圈.txt"));
+    assert!(response
+        .hits
+        .iter()
+        .all(|hit| hit.snippet.contains("<mark>太湖</mark>")));
+    let value = json(&body);
+    for key in ["query", "total", "took_ms", "hits"] {
+        assert!(value.get(key).is_some(), "missing {key}");
+    }
+    for key in [
+        "id",
+        "title",
+        "score",
+        "date",
+        "category",
+        "region",
+        "type",
+        "agency",
+        "doc_number",
+        "snippet",
+    ] {
+        assert!(value["hits"][0].get(key).is_some(), "hit missing {key}");
+    }
+    assert!(value.get("facets").is_none(), "facets only when asked for");
+}
+
+#[test]
+fn post_search_takes_the_same_fields_and_adds_facets() {
+    let body = r#"{"q":"营商环境","limit":5,"region":"山东","facets":true,"sort":"date_desc","highlight":false}"#;
+    let response = http(
+        server(),
+        "POST",
+        "/api/search",
+        &[("Content-Type", "application/json")],
+        body.as_bytes(),
+    );
+    assert_eq!(response.status, 200, "{}", response.body);
+    let value = json(&response.body);
+    assert!(value["total"].as_u64().unwrap() >= 2);
+    let hits = value["hits"].as_array().unwrap();
+    assert!(hits.iter().all(|hit| hit["region"] == "山东"));
+    assert!(hits
+        .iter()
+        .all(|hit| !hit["snippet"].as_str().unwrap().contains("<mark>")));
+    let dates: Vec<&str> = hits.iter().filter_map(|hit| hit["date"].as_str()).collect();
+    assert!(dates.windows(2).all(|pair| pair[0] >= pair[1]), "{dates:?}");
+    assert_eq!(value["facets"]["region"][0]["value"], "山东");
+    // GET with the same parameters gives the same hits.
+    let get = format!(
+        "/api/search?q={}&limit=5&region={}&sort=date_desc",
+        encode("营商环境"),
+        encode("山东")
+    );
+    let (_, get_body) = http_get(server(), &get);
+    let get_ids: Vec<String> = json(&get_body)["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].to_string())
+        .collect();
+    let post_ids: Vec<String> = hits.iter().map(|h| h["id"].to_string()).collect();
+    assert_eq!(get_ids, post_ids);
+}
+
+#[test]
+fn document_with_its_articles_and_marked_matches() {
+    let path = format!(
+        "/api/documents/{}?q={}",
+        encode(TAIHU_REGULATION),
+        encode("取水总量控制")
+    );
+    let (status, body) = http_get(server(), &path);
+    assert_eq!(status, 200, "{body}");
+    let document = json(&body);
+    assert_eq!(document["id"], TAIHU_REGULATION);
+    assert_eq!(document["title"], "太湖流域管理条例");
+    assert_eq!(document["agency"], "国务院");
+    assert_eq!(document["doc_number"], "国务院令第604号");
+    assert_eq!(document["effective"], "2011-11-01");
+    let sections = document["sections"].as_array().unwrap();
+    assert!(sections.iter().filter(|s| s["label"].is_string()).count() > 50);
+    let matched: Vec<&str> = sections
+        .iter()
+        .filter(|s| s["matched"] == true)
+        .filter_map(|s| s["label"].as_str())
+        .collect();
+    assert!(matched.contains(&"第十八条"), "{matched:?}");
+    let article = sections.iter().find(|s| s["label"] == "第十八条").unwrap();
+    assert!(article["html"]
+        .as_str()
+        .unwrap()
+        .contains("<mark>取水总量控制</mark>"));
+    assert!(document["body"].as_str().unwrap().contains("第一条"));
+}
+
+#[test]
+fn similar_documents_stats_and_health() {
+    let id = "地方性法规/北京/北京市优化营商环境条例(2020-03-27).md";
+    let (status, body) = http_get(
+        server(),
+        &format!("/api/documents/{}/similar?limit=3", encode(id)),
+    );
+    assert_eq!(status, 200, "{body}");
+    let similar = json(&body);
+    assert_eq!(similar.as_array().unwrap().len(), 3);
+    assert!(similar.as_array().unwrap().iter().all(|d| d["id"] != id));
+
+    let (status, body) = http_get(server(), "/api/stats");
+    assert_eq!(status, 200);
+    let stats = json(&body);
+    assert_eq!(stats["documents"], 77);
+    assert!(stats["index_bytes"].as_u64().unwrap() > 1_000_000);
+    assert!(stats["last_commit"].as_u64().unwrap() > 1_700_000_000);
+    assert_eq!(stats["categories"][0]["value"], "地方性法规");
+    assert_eq!(stats["categories"][0]["count"], 47);
+
+    let (status, body) = http_get(server(), "/healthz");
+    assert_eq!(status, 200);
+    assert_eq!(json(&body)["documents"], 77);
+}
+
+#[test]
+fn errors_have_stable_codes_and_statuses() {
+    let taihu = encode("太湖");
+    for (path, status, code) in [
+        (
+            format!("/api/search?q={taihu}&limit=0"),
+            400,
+            "invalid_parameter",
+        ),
+        (
+            format!("/api/search?q={taihu}&limit=1001"),
+            400,
+            "invalid_parameter",
+        ),
+        (
+            format!("/api/search?q={taihu}&offset=100001"),
+            400,
+            "invalid_parameter",
+        ),
+        (
+            format!("/api/search?q={taihu}&limit=abc"),
+            400,
+            "invalid_parameter",
+        ),
+        (
+            format!("/api/search?q={taihu}&sort=random"),
+            400,
+            "invalid_parameter",
+        ),
+        (
+            format!("/api/search?q={taihu}&colour=red"),
+            400,
+            "invalid_parameter",
+        ),
+        ("/api/search".to_string(), 400, "invalid_parameter"),
+        (
+            format!("/api/search?q={}", encode("\"太湖")),
+            400,
+            "invalid_query",
+        ),
+        (
+            format!("/api/search?q={}", encode("(太湖")),
+            400,
+            "invalid_query",
+        ),
+        (
+            format!("/api/search?q={}", encode(&"太".repeat(1001))),
+            400,
+            "invalid_query",
+        ),
+        (
+            "/api/documents/no%2Fsuch%2Fdocument.md".to_string(),
+            404,
+            "document_not_found",
+        ),
+        (
+            "/api/documents/..%2F..%2Fetc%2Fpasswd".to_string(),
+            404,
+            "document_not_found",
+        ),
+        ("/api/nothing-here".to_string(), 404, "not_found"),
+    ] {
+        let (got, body) = http_get(server(), &path);
+        assert_eq!(
+            (got, error_code(&body).as_str()),
+            (status, code),
+            "{path}: {body}"
+        );
+    }
+    let response = http(server(), "DELETE", "/api/search?q=x", &[], b"");
+    assert_eq!(
+        (response.status, error_code(&response.body).as_str()),
+        (405, "method_not_allowed")
+    );
+    let large = format!(r#"{{"q":"{}"}}"#, "太".repeat(30_000));
+    let response = http(
+        server(),
+        "POST",
+        "/api/search",
+        &[("Content-Type", "application/json")],
+        large.as_bytes(),
+    );
+    assert_eq!(
+        (response.status, error_code(&response.body).as_str()),
+        (413, "payload_too_large")
+    );
+    let response = http(server(), "POST", "/api/search", &[], b"not json");
+    assert_eq!(
+        (response.status, error_code(&response.body).as_str()),
+        (400, "invalid_parameter")
+    );
+}
+
+#[test]
+fn cors_allows_only_the_configured_origin() {
+    let response = http(
+        server(),
+        "GET",
+        "/healthz",
+        &[("Origin", "https://research.example.org")],
+        b"",
+    );
+    assert!(
+        response
+            .head
+            .contains("access-control-allow-origin: https://research.example.org"),
+        "{}",
+        response.head
+    );
+    // Without --cors no header is sent at all.
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = crate::common::sample_file("环太湖科技创新圈.txt");
+    policy_search::index::build_index(&[corpus], dir.path(), |p| panic!("{p}")).unwrap();
+    let plain = serve_in_background(dir.path(), ServerOptions::default());
+    let response = http(
+        plain,
+        "GET",
+        "/healthz",
+        &[("Origin", "https://elsewhere.example")],
+        b"",
+    );
+    assert!(
+        !response.head.contains("access-control-allow-origin"),
+        "{}",
+        response.head
+    );
+}
+
+#[test]
+fn the_page_is_served_with_a_strict_content_security_policy() {
+    let response = http(server(), "GET", "/", &[], b"");
+    assert_eq!(response.status, 200);
+    assert!(response
+        .head
+        .contains("content-type: text/html; charset=utf-8"));
+    assert!(response
+        .head
+        .contains("content-security-policy: default-src 'none'; script-src 'self'"));
+    assert!(response.body.contains("政策文件检索") && response.body.contains("/app.js"));
+    assert_eq!(http(server(), "GET", "/app.js", &[], b"").status, 200);
+    assert_eq!(http(server(), "GET", "/app.css", &[], b"").status, 200);
+}
+
+#[test]
+fn a_commit_by_another_process_is_searchable_within_a_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir(&corpus).unwrap();
+    std::fs::copy(
+        crate::common::sample_file("环太湖科技创新圈.txt"),
+        corpus.join("seed.txt"),
+    )
+    .unwrap();
+    let index = dir.path().join("index");
+    let run_index = || {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_policy-search"))
+            .args(["index", "--corpus"])
+            .arg(&corpus)
+            .arg("--index")
+            .arg(&index)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    run_index();
+    let addr = serve_in_background(&index, ServerOptions::default());
+    let query = format!("/api/search?q={}", encode("\"太湖湾科学城实施方案\""));
+    assert_eq!(json(&http_get(addr, &query).1)["total"], 0);
+    std::fs::write(
+        corpus.join("new.txt"),
+        "无锡市关于印发太湖湾科学城实施方案的通知\n各市（县）、区人民政府：",
+    )
+    .unwrap();
+    run_index();
+    let committed = Instant::now();
+    loop {
+        if json(&http_get(addr, &query).1)["total"] == 1 {
+            break;
+        }
+        assert!(
+            committed.elapsed() < Duration::from_secs(1),
+            "new document not visible within 1 s of the commit"
+        );
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+#[test]
+fn serve_starts_fast_and_stops_gracefully_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = crate::common::sample_file("环太湖科技创新圈.txt");
+    policy_search::index::build_index(&[corpus], &dir.path().join("index"), |p| panic!("{p}"))
+        .unwrap();
+    let started = Instant::now();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_policy-search"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let addr: SocketAddr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    assert_eq!(http_get(addr, "/healthz").0, 200);
+    println!("serve ready in {:?}", started.elapsed());
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert!(rest.contains("stopped"), "{rest}");
+}
