@@ -1,8 +1,138 @@
-//! End to end in headless Chromium: the page as a researcher uses it. Screenshots are saved
-//! under `target/browser/` to be looked at.
+//! End to end in headless Chromium, driven through ChromeDriver by fantoccini: the page as a
+//! researcher uses it. Screenshots are saved under `target/browser/` to be looked at.
 
-use crate::common::webdriver::Browser;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use policy_search::server::ServerOptions;
+
+/// A ChromeDriver process and one headless Chromium session, driven synchronously.
+struct Browser {
+    runtime: tokio::runtime::Runtime,
+    client: Option<Client>,
+    driver: Child,
+}
+
+impl Browser {
+    /// Start Debian's `chromedriver` and a headless `chromium` (`bash .ci/run` installs both).
+    fn start() -> Browser {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .map(|addr| addr.port())
+            .expect("free port");
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver runs: install Debian's chromium and chromium-driver (bash .ci/run does)");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "chromedriver did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let profile = std::env::temp_dir().join(format!("policy-search-chromium-{port}"));
+        let capabilities = serde_json::json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                         "--no-first-run", "--disable-background-networking",
+                         "--disable-component-update", "--disable-sync", "--window-size=1280,1000",
+                         format!("--user-data-dir={}", profile.display())]
+            }
+        });
+        let serde_json::Value::Object(capabilities) = capabilities else {
+            unreachable!("a JSON object literal")
+        };
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let client = runtime
+            .block_on(
+                ClientBuilder::new(HttpConnector::new())
+                    .capabilities(capabilities)
+                    .connect(&format!("http://127.0.0.1:{port}")),
+            )
+            .expect("a Chromium session");
+        Browser {
+            runtime,
+            client: Some(client),
+            driver,
+        }
+    }
+
+    fn client(&self) -> &Client {
+        self.client.as_ref().expect("session open")
+    }
+
+    fn goto(&self, url: &str) {
+        self.runtime
+            .block_on(self.client().goto(url))
+            .expect("navigate");
+    }
+
+    fn url(&self) -> String {
+        self.runtime
+            .block_on(self.client().current_url())
+            .expect("current url")
+            .to_string()
+    }
+
+    /// The elements matching `css` (none is fine).
+    fn find_all(&self, css: &str) -> Vec<Element> {
+        self.runtime
+            .block_on(self.client().find_all(Locator::Css(css)))
+            .expect("find")
+    }
+
+    /// The elements matching `css`, once at least one is there (10 s at most).
+    fn wait_for(&self, css: &str) -> Vec<Element> {
+        self.runtime
+            .block_on(
+                self.client()
+                    .wait()
+                    .at_most(Duration::from_secs(10))
+                    .for_element(Locator::Css(css)),
+            )
+            .unwrap_or_else(|error| panic!("no `{css}` on {}: {error}", self.url()));
+        self.find_all(css)
+    }
+
+    fn type_into(&self, element: &Element, text: &str) {
+        self.runtime
+            .block_on(element.send_keys(text))
+            .expect("type");
+    }
+
+    fn click(&self, element: &Element) {
+        self.runtime.block_on(element.click()).expect("click");
+    }
+
+    fn text(&self, element: &Element) -> String {
+        self.runtime.block_on(element.text()).expect("text")
+    }
+
+    fn screenshot(&self) -> Vec<u8> {
+        self.runtime
+            .block_on(self.client().screenshot())
+            .expect("screenshot")
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            let _ = self.runtime.block_on(client.close());
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
 
 fn save(name: &str, png: &[u8]) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser");

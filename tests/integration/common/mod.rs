@@ -2,8 +2,6 @@
 //! `corpus/` and `tests/data/`, and for the `#[ignore]`d tests `../shared`), indexes built once
 //! per test run, and a minimal HTTP client.
 
-pub mod webdriver;
-
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
