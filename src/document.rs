@@ -1,6 +1,6 @@
 //! The one policy document: what ingest makes, the index stores and search returns.
 //!
-//! Its metadata fields are listed once, in [`metadata_fields!`]'s invocation below: that list
+//! Its metadata fields are listed once, in `metadata_fields!`'s invocation below: that list
 //! makes the [`Metadata`] struct, the [`MetaField`] enum and its table, and from the table the
 //! index schema, the stored fields read back, the facets, the search filters (CLI flags and
 //! HTTP parameters) and the query language's `field:` names all follow.

@@ -31,7 +31,7 @@ impl Pattern {
 ///
 /// Normalising a whole document to find a few matches is most of a search's time, so when every
 /// pattern starts with a CJK ideograph the text is only normalised in short windows from each
-/// raw occurrence of such a first character ([`anchored_occurrences`]); otherwise, or when the
+/// raw occurrence of such a first character (`anchored_occurrences`); otherwise, or when the
 /// text holds characters that normalise *into* ideographs, all of it is normalised.
 pub fn occurrences(text: &str, patterns: &[Pattern]) -> Vec<(Range<usize>, usize)> {
     if patterns.is_empty() {

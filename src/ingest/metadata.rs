@@ -71,46 +71,42 @@ pub fn document_type(title: &str) -> Option<&'static str> {
         .find(|kind| title.ends_with(kind))
 }
 
-fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    // The patterns are constants checked by the unit tests below.
-    cell.get_or_init(|| {
-        Regex::new(pattern).unwrap_or_else(|e| unreachable!("bad built-in pattern: {e}"))
-    })
+/// A built-in pattern, compiled on first use.
+macro_rules! regex {
+    ($pattern:expr) => {{
+        static CELL: OnceLock<Regex> = OnceLock::new();
+        // The patterns are constants checked by the unit tests below.
+        CELL.get_or_init(|| {
+            Regex::new($pattern).unwrap_or_else(|e| unreachable!("bad built-in pattern: {e}"))
+        })
+    }};
 }
 
 /// 发文字号 such as `国发〔2021〕7号`, `苏政办发[2020]12号`, `沪府规【2023】1号`.
 fn numbered_document() -> &'static Regex {
-    static CELL: OnceLock<Regex> = OnceLock::new();
-    regex(
-        &CELL,
-        r"([\p{Han}]{1,10})\s*[〔\[【(（［]\s*((?:19|20)\d{2})\s*[〕\]】)）］]\s*第?\s*(\d{1,5})\s*号",
+    regex!(
+        r"([\p{Han}]{1,10})\s*[〔\[【(（［]\s*((?:19|20)\d{2})\s*[〕\]】)）］]\s*第?\s*(\d{1,5})\s*号"
     )
 }
 
 /// Orders such as `国务院令第604号`, `中华人民共和国主席令第三十一号`.
 fn order_number() -> &'static Regex {
-    static CELL: OnceLock<Regex> = OnceLock::new();
-    regex(
-        &CELL,
-        r"((?:中华人民共和国)?[\p{Han}]{1,20}?令)\s*第\s*([0-9一二三四五六七八九十百零〇]+)\s*号",
+    regex!(
+        r"((?:中华人民共和国)?[\p{Han}]{1,20}?令)\s*第\s*([0-9一二三四五六七八九十百零〇]+)\s*号"
     )
 }
 
 /// A date in `2021年6月8日`, `2021-06-08` or `二〇二一年六月八日` form.
 fn date_pattern() -> &'static Regex {
-    static CELL: OnceLock<Regex> = OnceLock::new();
-    regex(
-        &CELL,
-        r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日|((?:19|20)\d{2})-(\d{1,2})-(\d{1,2})|([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日",
+    regex!(
+        r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日|((?:19|20)\d{2})-(\d{1,2})-(\d{1,2})|([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日"
     )
 }
 
 /// `…人民代表大会常务委员会第…次会议通过`: the legislature that passed a local regulation.
 fn passed_by() -> &'static Regex {
-    static CELL: OnceLock<Regex> = OnceLock::new();
-    regex(
-        &CELL,
-        r"([\p{Han}]{2,20}?)(?:第[一二三四五六七八九十百]+届)?(人民代表大会(?:常务委员会)?)第[一二三四五六七八九十百]+次(?:全体)?会议",
+    regex!(
+        r"([\p{Han}]{2,20}?)(?:第[一二三四五六七八九十百]+届)?(人民代表大会(?:常务委员会)?)第[一二三四五六七八九十百]+次(?:全体)?会议"
     )
 }
 

@@ -2,7 +2,7 @@
 //! what it found so far, marked as cut short.
 //!
 //! [`BudgetQuery`] wraps the query a search runs; its scorer checks the clock every
-//! [`CHECK_EVERY`] documents and ends the document stream when the budget is spent. Queries
+//! `CHECK_EVERY` documents and ends the document stream when the budget is spent. Queries
 //! that do expensive work per candidate ([`super::proximity`] reads stored text) are
 //! [`FilterQuery`]s too, whose [`BudgetScorer`] checks the same [`Budget`] before each
 //! candidate.

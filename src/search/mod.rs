@@ -3,8 +3,8 @@
 //!
 //! [`request`] holds what a search is asked and answers; [`plan`] turns a query tree into one
 //! Tantivy query; [`phrase`] and [`proximity`] are the exact-matching queries it uses;
-//! [`budget`] bounds the time a search may take; [`snippet`] finds the passage to show;
-//! [`facets`] counts; [`ids`] resolves document ids quickly.
+//! [`budget`] bounds the time a search may take; [`mod@snippet`] finds the passage to show;
+//! [`facets`] counts; `ids` resolves document ids quickly.
 
 pub mod budget;
 pub mod facets;

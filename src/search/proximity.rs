@@ -35,7 +35,7 @@ impl TermPatterns {
 }
 
 /// Does some sentence (or paragraph) of `text` contain every term? Matching is the snippets'
-/// ([`crate::snippet`]): the same units as the index.
+/// ([`crate::analysis::matching`]): the same units as the index.
 pub fn within_one(text: &str, terms: &[TermPatterns], within: Proximity) -> bool {
     let parts = match within {
         Proximity::Sentence => sentences(text),
@@ -150,25 +150,14 @@ mod tests {
     fn same_sentence_and_same_paragraph() {
         let text =
             "太湖流域管理机构负责水资源保护；县级以上人民政府负责防汛。\n流域内的水资源统一调度。";
-        assert!(within_one(
-            text,
-            &terms(&["太湖", "水资源"]),
-            Proximity::Sentence
-        ));
-        assert!(!within_one(
-            text,
-            &terms(&["太湖", "防汛"]),
-            Proximity::Sentence
-        ));
-        assert!(within_one(
-            text,
-            &terms(&["太湖", "防汛"]),
-            Proximity::Paragraph
-        ));
-        assert!(!within_one(
-            text,
-            &terms(&["太湖", "统一调度"]),
-            Proximity::Paragraph
-        ));
+        for (other, within, expected) in [
+            ("水资源", Proximity::Sentence, true),
+            ("防汛", Proximity::Sentence, false),
+            ("防汛", Proximity::Paragraph, true),
+            ("统一调度", Proximity::Paragraph, false),
+        ] {
+            let found = within_one(text, &terms(&["太湖", other]), within);
+            assert_eq!(found, expected, "太湖 and {other} within one {within:?}");
+        }
     }
 }

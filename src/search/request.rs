@@ -1,5 +1,5 @@
 //! What a search is asked and what it answers, as typed values. The engine fills these; the
-//! HTTP layer ([`crate::server::json`]) and the CLI render them.
+//! HTTP layer (`server::json`) and the CLI render them.
 
 use std::time::Duration;
 

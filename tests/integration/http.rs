@@ -1,30 +1,74 @@
-//! The HTTP service on a real socket: every route, error and limit, CORS and live reload.
+//! The HTTP service: every route, error and limit, CORS and live reload. Routes are called in
+//! process (`warp::test`) where a socket adds nothing; protocol limits, live reload and a
+//! graceful stop go through a real socket.
 
 use std::net::SocketAddr;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use crate::common::{encode, http, http_get, serve_in_background};
+use crate::common::{encode, http, http_get, serve_in_background, HttpResponse};
 use policy_search::server::json::SearchJson as SearchResponse;
 use policy_search::server::ServerOptions;
+use policy_search::Engine;
 
 const TAIHU_REGULATION: &str = "行政法规/太湖流域管理条例(2011-09-07).md";
 
-/// A server over a sample index of its own, started once, allowing one CORS origin.
-fn server() -> SocketAddr {
-    static SERVER: OnceLock<(tempfile::TempDir, SocketAddr)> = OnceLock::new();
-    SERVER
+/// The CORS origin both the in-process routes and the socket server allow.
+const ORIGIN: &str = "https://research.example.org";
+
+/// The sample index this file's tests share, built once.
+fn sample_index() -> &'static std::path::Path {
+    static INDEX: OnceLock<tempfile::TempDir> = OnceLock::new();
+    INDEX
         .get_or_init(|| {
             let temp = tempfile::tempdir().unwrap();
             let corpus = crate::common::sample_corpus();
             policy_search::index::build_index(&[corpus], temp.path(), |p| panic!("{p}")).unwrap();
-            let options = ServerOptions {
-                cors_origin: Some("https://research.example.org".to_string()),
-            };
-            let addr = serve_in_background(temp.path(), options);
-            (temp, addr)
+            temp
         })
-        .1
+        .path()
+}
+
+fn options() -> ServerOptions {
+    ServerOptions {
+        cors_origin: Some(ORIGIN.to_string()),
+    }
+}
+
+/// A server on a socket over the sample index, started once, allowing one CORS origin.
+fn server() -> SocketAddr {
+    static SERVER: OnceLock<SocketAddr> = OnceLock::new();
+    *SERVER.get_or_init(|| serve_in_background(sample_index(), options()))
+}
+
+/// One request to the routes over the sample index, in process: the same routes `serve` runs,
+/// without a socket.
+fn api(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> HttpResponse {
+    static ENGINE: OnceLock<Arc<Engine>> = OnceLock::new();
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    let engine = ENGINE.get_or_init(|| Arc::new(Engine::open(sample_index()).unwrap()));
+    let runtime = RUNTIME.get_or_init(|| tokio::runtime::Runtime::new().unwrap());
+    let routes = policy_search::server::routes(engine.clone(), &options());
+    let mut request = warp::test::request().method(method).path(path).body(body);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = runtime.block_on(request.reply(&routes));
+    let mut head = format!("HTTP/1.1 {}\r\n", response.status().as_u16());
+    for (name, value) in response.headers() {
+        head.push_str(&format!("{name}: {}\r\n", value.to_str().unwrap_or("")));
+    }
+    HttpResponse {
+        status: response.status().as_u16(),
+        head: head.to_ascii_lowercase(),
+        body: String::from_utf8_lossy(response.body()).into_owned(),
+    }
+}
+
+/// `GET path` in process; the status and the body.
+fn api_get(path: &str) -> (u16, String) {
+    let response = api("GET", path, &[], b"");
+    (response.status, response.body)
 }
 
 fn json(body: &str) -> serde_json::Value {
@@ -40,10 +84,7 @@ fn error_code(body: &str) -> String {
 
 #[test]
 fn search_returns_ranked_hits_with_marked_snippets() {
-    let (status, body) = http_get(
-        server(),
-        &format!("/api/search?q={}&limit=3", encode("太湖")),
-    );
+    let (status, body) = api_get(&format!("/api/search?q={}&limit=3", encode("太湖")));
     assert_eq!(status, 200, "{body}");
     let response: SearchResponse = serde_json::from_str(&body).unwrap();
     assert_eq!(response.query, "太湖");
@@ -80,8 +121,7 @@ fn search_returns_ranked_hits_with_marked_snippets() {
 #[test]
 fn post_search_takes_the_same_fields_and_adds_facets() {
     let body = r#"{"q":"营商环境","limit":5,"region":"山东","facets":true,"sort":"date_desc","highlight":false}"#;
-    let response = http(
-        server(),
+    let response = api(
         "POST",
         "/api/search",
         &[("Content-Type", "application/json")],
@@ -104,7 +144,7 @@ fn post_search_takes_the_same_fields_and_adds_facets() {
         encode("营商环境"),
         encode("山东")
     );
-    let (_, get_body) = http_get(server(), &get);
+    let (_, get_body) = api_get(&get);
     let get_ids: Vec<String> = json(&get_body)["hits"]
         .as_array()
         .unwrap()
@@ -122,7 +162,7 @@ fn document_with_its_articles_and_marked_matches() {
         encode(TAIHU_REGULATION),
         encode("取水总量控制")
     );
-    let (status, body) = http_get(server(), &path);
+    let (status, body) = api_get(&path);
     assert_eq!(status, 200, "{body}");
     let document = json(&body);
     assert_eq!(document["id"], TAIHU_REGULATION);
@@ -149,16 +189,13 @@ fn document_with_its_articles_and_marked_matches() {
 #[test]
 fn similar_documents_stats_and_health() {
     let id = "地方性法规/北京/北京市优化营商环境条例(2020-03-27).md";
-    let (status, body) = http_get(
-        server(),
-        &format!("/api/documents/{}/similar?limit=3", encode(id)),
-    );
+    let (status, body) = api_get(&format!("/api/documents/{}/similar?limit=3", encode(id)));
     assert_eq!(status, 200, "{body}");
     let similar = json(&body);
     assert_eq!(similar.as_array().unwrap().len(), 3);
     assert!(similar.as_array().unwrap().iter().all(|d| d["id"] != id));
 
-    let (status, body) = http_get(server(), "/api/stats");
+    let (status, body) = api_get("/api/stats");
     assert_eq!(status, 200);
     let stats = json(&body);
     assert_eq!(stats["documents"], 77);
@@ -167,7 +204,7 @@ fn similar_documents_stats_and_health() {
     assert_eq!(stats["categories"][0]["value"], "地方性法规");
     assert_eq!(stats["categories"][0]["count"], 47);
 
-    let (status, body) = http_get(server(), "/healthz");
+    let (status, body) = api_get("/healthz");
     assert_eq!(status, 200);
     assert_eq!(json(&body)["documents"], 77);
 }
@@ -267,13 +304,7 @@ fn errors_have_stable_codes_and_statuses() {
 
 #[test]
 fn cors_allows_only_the_configured_origin() {
-    let response = http(
-        server(),
-        "GET",
-        "/healthz",
-        &[("Origin", "https://research.example.org")],
-        b"",
-    );
+    let response = api("GET", "/healthz", &[("Origin", ORIGIN)], b"");
     assert!(
         response
             .head
@@ -302,7 +333,7 @@ fn cors_allows_only_the_configured_origin() {
 
 #[test]
 fn the_page_is_served_with_a_strict_content_security_policy() {
-    let response = http(server(), "GET", "/", &[], b"");
+    let response = api("GET", "/", &[], b"");
     assert_eq!(response.status, 200);
     assert!(response
         .head
@@ -311,8 +342,8 @@ fn the_page_is_served_with_a_strict_content_security_policy() {
         .head
         .contains("content-security-policy: default-src 'none'; script-src 'self'"));
     assert!(response.body.contains("政策文件检索") && response.body.contains("/app.js"));
-    assert_eq!(http(server(), "GET", "/app.js", &[], b"").status, 200);
-    assert_eq!(http(server(), "GET", "/app.css", &[], b"").status, 200);
+    assert_eq!(api("GET", "/app.js", &[], b"").status, 200);
+    assert_eq!(api("GET", "/app.css", &[], b"").status, 200);
 }
 
 #[test]
@@ -398,4 +429,21 @@ fn serve_starts_fast_and_stops_gracefully_on_sigterm() {
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
     assert!(rest.contains("stopped"), "{rest}");
+}
+
+#[test]
+fn a_date_range_with_no_date_on_either_side_is_a_bad_request() {
+    let (status, body) = api_get(&format!("/api/search?q={}&date=..", encode("太湖")));
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error_code(&body), "invalid_parameter");
+    let (status, body) = api_get(&format!("/api/search?q={}", encode("太湖 date:..")));
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error_code(&body), "invalid_query");
+    let response = api(
+        "POST",
+        "/api/search",
+        &[],
+        r#"{"q":"太湖","date":".."}"#.as_bytes(),
+    );
+    assert_eq!(response.status, 400, "{}", response.body);
 }
