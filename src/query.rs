@@ -505,6 +505,11 @@ pub fn parse_date_range(text: &str) -> std::result::Result<DateRange, String> {
         } else {
             Some(bound(to)?.1)
         };
+        if from.is_none() && to.is_none() {
+            return Err(format!(
+                "`{text}` has no date on either side: write 2020.., ..2021 or 2020..2021"
+            ));
+        }
         if let (Some(from), Some(to)) = (from, to) {
             if from >= to {
                 return Err(format!(

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::schema::BuildInfo;
 use crate::document::{Document, MetaField, Value};
 use crate::error::{Error, Result};
+use crate::ingest::SourceFile;
 
 /// Manifest file names: `policy-search-manifest-<opstamp>.json`.
 pub const MANIFEST_PREFIX: &str = "policy-search-manifest-";
@@ -26,6 +27,31 @@ pub struct FileEntry {
     pub ids: BTreeMap<String, u64>,
     /// Problems found reading it, repeated while it is unchanged.
     pub problems: Vec<(Option<usize>, String, bool)>,
+    /// The folder its ids were made relative to: under another corpus root, the same file
+    /// gives other ids and is read again.
+    #[serde(default)]
+    pub base: String,
+}
+
+impl FileEntry {
+    /// An empty entry for `file` as listed now.
+    pub fn for_file(file: &SourceFile) -> FileEntry {
+        FileEntry {
+            size: file.size,
+            modified: file.modified,
+            base: file.base.display().to_string(),
+            ..FileEntry::default()
+        }
+    }
+
+    /// Whether `file` is as this entry found it: same size, modification time and corpus root
+    /// (a modification time of 0 is unknown and never matches).
+    pub fn describes(&self, file: &SourceFile) -> bool {
+        self.size == file.size
+            && self.modified == file.modified
+            && file.modified != 0
+            && self.base == file.base.display().to_string()
+    }
 }
 
 /// File key → entry.

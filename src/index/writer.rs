@@ -8,7 +8,7 @@
 //! index always agree.
 
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -152,11 +152,7 @@ pub fn update_index_observed(
     let mut to_read: Vec<&SourceFile> = Vec::new();
     for file in &files {
         match old.files.get(&file.key) {
-            Some(entry)
-                if entry.size == file.size
-                    && entry.modified == file.modified
-                    && file.modified != 0 =>
-            {
+            Some(entry) if entry.describes(file) => {
                 report.unchanged += entry.ids.len();
                 for (line, reason, skipped) in &entry.problems {
                     let problem = Problem {
@@ -175,6 +171,15 @@ pub fn update_index_observed(
     let listed: HashSet<&str> = files.iter().map(|file| file.key.as_str()).collect();
     let files_gone = old.files.keys().any(|key| !listed.contains(key.as_str()));
     if !full && to_read.is_empty() && !files_gone {
+        // A writer at work (`index --full` in another process) is about to replace this state:
+        // say so, as a run with changes would, rather than report it up to date.
+        use tantivy::directory::{Directory, INDEX_WRITER_LOCK};
+        drop(
+            index
+                .directory()
+                .acquire_lock(&INDEX_WRITER_LOCK)
+                .map_err(|error| Error::index(dir, error.into()))?,
+        );
         report.documents = report.unchanged;
         report.nothing_changed = true;
         report.elapsed = started.elapsed();
@@ -194,6 +199,8 @@ pub fn update_index_observed(
     }
     let old_ids = old.ids();
     let mut seen: HashSet<String> = HashSet::new();
+    // Id → the file (key) whose version of it this run wrote last.
+    let mut written: HashMap<String, String> = HashMap::new();
     let streams_at_start = streams.opened();
     let mut handed_over: u64 = 0;
     let progress = |event| observer.borrow_mut().progress(event);
@@ -204,7 +211,11 @@ pub fn update_index_observed(
     });
     report.files_read = to_read.len();
 
-    let mut handle = |item: Item, report: &mut BuildReport, entry: &mut FileEntry| -> Result<()> {
+    let mut handle = |item: Item,
+                      report: &mut BuildReport,
+                      file: &SourceFile,
+                      entry: &mut FileEntry|
+     -> Result<()> {
         match item {
             Item::Problem(problem) => {
                 entry
@@ -236,6 +247,7 @@ pub fn update_index_observed(
                         writer
                             .add_document(to_tantivy(&document, &fields))
                             .map_err(|source| Error::index(dir, source))?;
+                        written.insert(document.id, file.key.clone());
                         handed_over += 1;
                         wait_for_writer(&streams, streams_at_start, handed_over);
                     }
@@ -262,16 +274,12 @@ pub fn update_index_observed(
         pending = rest;
         if streaming {
             let file = batch[0];
-            let mut entry = FileEntry {
-                size: file.size,
-                modified: file.modified,
-                ..FileEntry::default()
-            };
+            let mut entry = FileEntry::for_file(file);
             let mut failure = None;
             read_file(file, &options.limits, &mut |item| {
                 if failure.is_none() {
                     advance(0, usize::from(matches!(item, Item::Document(_))));
-                    failure = handle(item, &mut report, &mut entry).err();
+                    failure = handle(item, &mut report, file, &mut entry).err();
                 }
             });
             if let Some(error) = failure {
@@ -279,7 +287,7 @@ pub fn update_index_observed(
             }
             advance(file.size, 0);
             if let Some(problem) = changed_while_read(file, &mut entry) {
-                handle(Item::Problem(problem), &mut report, &mut entry)?;
+                handle(Item::Problem(problem), &mut report, file, &mut entry)?;
             }
             manifest.files.insert(file.key.clone(), entry);
         } else {
@@ -292,27 +300,45 @@ pub fn update_index_observed(
                 })
                 .collect();
             for (file, items) in batch.iter().zip(read) {
-                let mut entry = FileEntry {
-                    size: file.size,
-                    modified: file.modified,
-                    ..FileEntry::default()
-                };
+                let mut entry = FileEntry::for_file(file);
                 let documents = items
                     .iter()
                     .filter(|item| matches!(item, Item::Document(_)))
                     .count();
                 for item in items {
-                    handle(item, &mut report, &mut entry)?;
+                    handle(item, &mut report, file, &mut entry)?;
                 }
                 advance(file.size, documents);
                 if let Some(problem) = changed_while_read(file, &mut entry) {
-                    handle(Item::Problem(problem), &mut report, &mut entry)?;
+                    handle(Item::Problem(problem), &mut report, file, &mut entry)?;
                 }
                 manifest.files.insert(file.key.clone(), entry);
             }
         }
     }
     progress(Progress::Finished);
+
+    // Where several files hold an id, the index must hold the version of the last one in walk
+    // order, as a full build would: read that file again for the ids this run may have left
+    // with another file's version.
+    for (file, ids) in versions_to_restore(&files, &to_read, &old, &manifest, &written) {
+        let mut failure = None;
+        read_file(file, &options.limits, &mut |item| {
+            let Item::Document(document) = item else {
+                return;
+            };
+            if failure.is_none() && ids.contains(document.id.as_str()) {
+                writer.delete_term(Term::from_field_text(fields.id, &document.id));
+                failure = writer
+                    .add_document(to_tantivy(&document, &fields))
+                    .map_err(|source| Error::index(dir, source))
+                    .err();
+            }
+        });
+        if let Some(error) = failure {
+            return Err(error);
+        }
+    }
 
     let new_ids: HashSet<&str> = manifest
         .files
@@ -359,6 +385,73 @@ pub fn update_index_observed(
     remove_old_manifests(dir, &manifest_name);
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// The files to read again, each with the ids whose version must come from it: an id this
+/// run touched (held, now or at the last commit, by a file read this run or gone since) whose
+/// winning file now (the last holder in walk order) is not the file this run last wrote it
+/// from, unless that file always was its only holder.
+fn versions_to_restore<'f>(
+    files: &'f [SourceFile],
+    read: &[&SourceFile],
+    old: &Manifest,
+    new: &Manifest,
+    written: &HashMap<String, String>,
+) -> Vec<(&'f SourceFile, HashSet<String>)> {
+    let read: HashSet<&str> = read.iter().map(|file| file.key.as_str()).collect();
+    let listed: HashSet<&str> = files.iter().map(|file| file.key.as_str()).collect();
+    let (old_holders, new_holders) = (holders_of(old), holders_of(new));
+    let touched = old_holders
+        .iter()
+        .filter(|(_, keys)| keys.iter().any(|k| read.contains(k) || !listed.contains(k)))
+        .chain(
+            new_holders
+                .iter()
+                .filter(|(_, keys)| keys.iter().any(|k| read.contains(k))),
+        )
+        .map(|(id, _)| *id)
+        .collect::<HashSet<&str>>();
+    let order: HashMap<&str, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(index, file)| (file.key.as_str(), index))
+        .collect();
+    let mut restore: std::collections::BTreeMap<usize, HashSet<String>> = Default::default();
+    for id in touched {
+        let Some(keys) = new_holders.get(id) else {
+            continue; // held by no file now: deleted
+        };
+        let Some(winner) = keys.iter().max_by_key(|key| order.get(*key)) else {
+            continue;
+        };
+        let only_holder = |holders: &HashMap<&str, Vec<&str>>| {
+            holders.get(id).is_some_and(|keys| keys == &[*winner])
+        };
+        let right_version = match written.get(id) {
+            Some(from) => from == winner,
+            None => only_holder(&old_holders) && only_holder(&new_holders),
+        };
+        if !right_version {
+            if let Some(&index) = order.get(winner) {
+                restore.entry(index).or_default().insert(id.to_string());
+            }
+        }
+    }
+    restore
+        .into_iter()
+        .map(|(index, ids)| (&files[index], ids))
+        .collect()
+}
+
+/// Id → the keys of the files holding it in `manifest`.
+fn holders_of(manifest: &Manifest) -> HashMap<&str, Vec<&str>> {
+    let mut holders: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (key, entry) in &manifest.files {
+        for id in entry.ids.keys() {
+            holders.entry(id.as_str()).or_default().push(key.as_str());
+        }
+    }
+    holders
 }
 
 /// A file that changed while it was read is indexed as read, with a warning, and recorded with

@@ -108,6 +108,9 @@ pub fn list_files(
     }
     let mut stats = WalkStats::default();
     let mut files = Vec::new();
+    // A file under two roots given (`--corpus S --corpus S/行政法规`) is listed once, under the
+    // first: it holds one set of documents.
+    let mut listed = std::collections::HashSet::new();
     for root in paths {
         // A root that is itself a file: ids are relative to its folder.
         let base = if root.is_file() {
@@ -139,15 +142,30 @@ pub fn list_files(
                 continue;
             }
             let path = entry.path();
-            let Some(format) = Format::of(path) else {
+            let Some(format) = Format::of(Path::new(&*entry.file_name().to_string_lossy())) else {
                 stats.ignored_files += 1;
                 continue;
             };
+            if path.strip_prefix(base).unwrap_or(path).to_str().is_none() {
+                on_problem(Problem {
+                    path: path.to_path_buf(),
+                    line: None,
+                    reason: "its name is not valid UTF-8 (GBK names from Windows archives often \
+                             are), so it can have no id: rename it to UTF-8, e.g. `convmv -f gbk \
+                             -t utf8 -r --notest FOLDER`; not read"
+                        .to_string(),
+                    skipped: true,
+                });
+                continue;
+            }
             let (size, modified) = stamp(entry.metadata().ok());
             let key = std::fs::canonicalize(path)
                 .unwrap_or_else(|_| path.to_path_buf())
                 .display()
                 .to_string();
+            if !listed.insert(key.clone()) {
+                continue;
+            }
             stats.files += 1;
             stats.bytes += size;
             files.push(SourceFile {

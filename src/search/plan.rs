@@ -133,13 +133,18 @@ impl<'a> Planner<'a> {
             ))),
             Node::Date(range) => filter(date_query(self.fields.meta(MetaField::Date), range)),
             Node::And(children) => {
-                let clauses = children
+                let mut clauses: Vec<(Occur, Box<dyn Query>)> = children
                     .iter()
                     .map(|child| match child {
                         Node::Not(inner) => (Occur::MustNot, self.excluded(inner)),
                         child => (Occur::Must, self.node(child)),
                     })
                     .collect();
+                // A group of exclusions only (`太湖 (-条例 -决定)`) keeps every document they
+                // do not exclude; a query of exclusions alone matches nothing in Tantivy.
+                if clauses.iter().all(|(occur, _)| *occur == Occur::MustNot) {
+                    clauses.push((Occur::Must, Box::new(AllQuery)));
+                }
                 Box::new(BooleanQuery::new(clauses))
             }
             Node::Or(children) => Box::new(BooleanQuery::new(
@@ -279,6 +284,14 @@ fn date_query(field: Field, range: &DateRange) -> Box<dyn Query> {
     let upper = range
         .to
         .map_or(Bound::Unbounded, |d| Bound::Excluded(term(d)));
+    if matches!((&lower, &upper), (Bound::Unbounded, Bound::Unbounded)) {
+        // Tantivy refuses a range with no bound (the parser never makes one): every document
+        // with a date.
+        return Box::new(tantivy::query::ExistsQuery::new(
+            MetaField::Date.name().to_string(),
+            false,
+        ));
+    }
     Box::new(RangeQuery::new(lower, upper))
 }
 

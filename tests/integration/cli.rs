@@ -121,6 +121,13 @@ fn errors_are_one_line_with_a_meaningful_exit_code() {
         dir.path(),
     );
     assert_fails_with(&output, 2, "invalid parameter `limit`");
+
+    // A date range with no date on either side is a bad argument, not a crash (exit 101).
+    let output = policy_search(
+        &["search", "--index", "idx", "--date", "..", "太湖"],
+        dir.path(),
+    );
+    assert_fails_with(&output, 2, "no date on either side");
 }
 
 #[test]

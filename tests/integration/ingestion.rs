@@ -365,6 +365,48 @@ fn a_second_writer_gets_a_lock_message() {
 }
 
 #[test]
+fn a_run_with_nothing_to_do_while_another_writer_works_says_the_index_is_locked() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_sample(&dir.path().join("corpus"), &["环太湖科技创新圈.txt"]);
+    assert!(policy_search(&["index"], dir.path()).status.success());
+    let (index, _) = policy_search::index::schema::open_index(&dir.path().join("index")).unwrap();
+    let writer: tantivy::IndexWriter = index.writer(50_000_000).unwrap();
+    let output = policy_search(&["index"], dir.path());
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("is locked by another `policy-search index` process"),
+        "{}",
+        stderr(&output)
+    );
+    drop(writer);
+    let output = policy_search(&["index"], dir.path());
+    assert!(
+        stderr(&output).contains("nothing changed"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_name_that_is_not_utf8_is_reported_not_ignored() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    copy_sample(&dir.path().join("corpus"), &["环太湖科技创新圈.txt"]);
+    // 太湖.txt with its name in GBK, as Windows archives write it.
+    let name = std::ffi::OsStr::from_bytes(b"\xcc\xab\xba\xfe.txt");
+    std::fs::write(dir.path().join("corpus").join(name), "太湖\n正文").unwrap();
+    let output = policy_search(&["index", "--strict"], dir.path());
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("not valid UTF-8"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stderr(&output).contains("convmv"), "{}", stderr(&output));
+}
+
+#[test]
 fn strict_turns_skipped_input_into_a_failure() {
     let dir = tempfile::tempdir().unwrap();
     copy_sample(&dir.path().join("corpus"), &["环太湖科技创新圈.txt"]);

@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod dictionary;
 mod http;
+mod incremental;
 mod ingestion;
 mod large;
 mod matching;

@@ -318,3 +318,34 @@ fn a_search_that_runs_out_of_time_answers_with_what_it_found() {
     let response = sample_engine().search(&SearchRequest::new("太湖")).unwrap();
     assert!(!response.timed_out);
 }
+
+#[test]
+fn a_date_range_with_no_date_on_either_side_is_an_error_not_a_crash() {
+    match sample_engine().search(&SearchRequest::new("太湖 date:..")) {
+        Err(Error::InvalidQuery { message }) => {
+            assert!(message.contains("no date on either side"), "{message}")
+        }
+        other => panic!("expected an invalid query, got {other:?}"),
+    }
+    let mut request = SearchRequest::new("太湖");
+    request.filters = Filters::default().with(Filter::Date, "..");
+    match sample_engine().search(&request) {
+        Err(Error::InvalidParameter { name, message }) => {
+            assert_eq!(name, "date");
+            assert!(message.contains("no date on either side"), "{message}");
+        }
+        other => panic!("expected an invalid parameter, got {other:?}"),
+    }
+    // Open on one side still works.
+    assert!(ids("太湖 date:2012..").contains(SEED));
+}
+
+#[test]
+fn a_group_of_exclusions_keeps_what_it_does_not_exclude() {
+    let flat = ids("太湖 -条例 -决定");
+    assert!(flat.contains(SEED), "{flat:?}");
+    assert!(!flat.contains(TAIHU_REGULATION));
+    for grouped in ["太湖 (-条例 -决定)", "太湖 ((-条例) (-决定))"] {
+        assert_eq!(ids(grouped), flat, "{grouped}");
+    }
+}
