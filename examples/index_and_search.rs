@@ -37,10 +37,7 @@ fn main() -> policy_search::Result<()> {
     // 3. Search. `太湖` finds 环太湖 too (an unquoted term matches as a substring and by its
     //    jieba words); a quoted phrase matches exactly, even across jieba's word boundaries.
     let response = engine.search(&SearchRequest::new("太湖"))?;
-    println!(
-        "\n{} documents mention 太湖; the first ten:",
-        response.total
-    );
+    println!("\n{} documents mention 太湖, best first:", response.total);
     for hit in &response.hits {
         // A snippet is text with the byte ranges of its matches; render them as you like.
         let marked: String = hit

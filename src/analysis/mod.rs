@@ -36,7 +36,7 @@ use std::ops::Range;
 use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::UnicodeNormalization;
 
-pub use segment::{is_word, jieba, use_dictionaries};
+pub use segment::{dictionaries, is_word, jieba, use_dictionaries};
 pub use views::{analyze, AnalyzedText, StreamCounter, View, ViewTokenizer};
 pub use views::{CHARS_TOKENIZER, GRAMS_TOKENIZER, WORDS_TOKENIZER};
 
@@ -259,6 +259,32 @@ impl Builder {
             text: self.text,
             sources: self.sources,
         }
+    }
+}
+
+/// FNV-1a over a sequence of byte strings, each ended by a separator: a fingerprint stable
+/// across runs, platforms and Rust versions (document contents, dictionaries).
+#[derive(Debug, Clone, Copy)]
+pub struct Fingerprint(u64);
+
+impl Default for Fingerprint {
+    fn default() -> Self {
+        Fingerprint(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fingerprint {
+    /// Add one byte string.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        for &byte in bytes.iter().chain(std::iter::once(&0xFF)) {
+            self.0 ^= u64::from(byte);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01B3);
+        }
+    }
+
+    /// The fingerprint so far.
+    pub fn value(&self) -> u64 {
+        self.0
     }
 }
 

@@ -7,9 +7,12 @@ use std::sync::OnceLock;
 
 use jieba_rs::Jieba;
 
+use super::Fingerprint;
 use crate::error::{Error, Result};
 
 static JIEBA: OnceLock<Jieba> = OnceLock::new();
+/// The fingerprint of the user dictionaries given (`--dict`), set with the segmenter.
+static DICTIONARIES: OnceLock<u64> = OnceLock::new();
 
 /// The policy-domain user dictionary shipped with the engine (jieba's `word freq tag` format).
 const POLICY_DICTIONARY: &str = include_str!("../../corpus/dict/policy.dict");
@@ -31,10 +34,12 @@ pub fn jieba() -> &'static Jieba {
 /// Must be called before the first segmentation; index and search must use the same ones.
 pub fn use_dictionaries(paths: &[std::path::PathBuf]) -> Result<()> {
     let mut segmenter = policy_jieba();
+    let mut fingerprint = Fingerprint::default();
     for path in paths {
-        let file = std::fs::File::open(path).map_err(|source| Error::io(path, source))?;
+        let text = std::fs::read(path).map_err(|source| Error::io(path, source))?;
+        fingerprint.feed(&text);
         segmenter
-            .load_dict(&mut std::io::BufReader::new(file))
+            .load_dict(&mut std::io::BufReader::new(text.as_slice()))
             .map_err(|error| Error::InvalidParameter {
                 name: "dict",
                 message: format!("{}: {error}", path.display()),
@@ -42,7 +47,17 @@ pub fn use_dictionaries(paths: &[std::path::PathBuf]) -> Result<()> {
     }
     JIEBA
         .set(segmenter)
-        .map_err(|_| Error::Internal("jieba was loaded before --dict was applied".into()))
+        .map_err(|_| Error::Internal("jieba was loaded before --dict was applied".into()))?;
+    if !paths.is_empty() {
+        let _ = DICTIONARIES.set(fingerprint.value());
+    }
+    Ok(())
+}
+
+/// A fingerprint of the user dictionaries this process segments with (their contents, in
+/// order); `None` when there are none. An index records it: its word view was cut with them.
+pub fn dictionaries() -> Option<u64> {
+    DICTIONARIES.get().copied()
 }
 
 /// A word worth indexing in the word view: it has at least one letter, digit or ideograph.

@@ -116,5 +116,14 @@ fn open_or_build(index: &Path) -> Result<Engine> {
         let report = index_corpus(&[corpus], index, options)?;
         eprintln!("{}", summary(&report));
     }
-    Engine::open(index)
+    let engine = Engine::open(index)?;
+    if engine.built_with_other_dictionaries() {
+        eprintln!(
+            "warning: the index at {} was built with other --dict dictionaries than these: \
+             give the same --dict, or rebuild it with `policy-search index --index {}`",
+            index.display(),
+            index.display()
+        );
+    }
+    Ok(engine)
 }

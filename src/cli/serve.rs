@@ -20,6 +20,8 @@ pub fn run(index: &Path, addr: SocketAddr, cors: Option<String>, timeout_ms: u64
         .with_writer(std::io::stderr)
         .with_ansi(ansi)
         .try_init();
+    let options = ServerOptions { cors_origin: cors };
+    options.check()?;
     let engine = Arc::new(open_or_build(index)?.with_time_budget(time_budget(timeout_ms)));
     let runtime = tokio::runtime::Runtime::new().map_err(|e| Error::Internal(e.to_string()))?;
     runtime.block_on(async move {
@@ -36,7 +38,6 @@ pub fn run(index: &Path, addr: SocketAddr, cors: Option<String>, timeout_ms: u64
             "serving {} documents on http://{bound} (Ctrl-C to stop)",
             engine.num_docs()
         );
-        let options = ServerOptions { cors_origin: cors };
         policy_search::server::serve(engine, listener, options, shutdown_signal()).await;
         eprintln!("stopped");
         Ok(())

@@ -9,6 +9,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::schema::BuildInfo;
+use crate::analysis::Fingerprint;
 use crate::document::{Document, MetaField, Value};
 use crate::error::{Error, Result};
 use crate::ingest::SourceFile;
@@ -114,22 +115,16 @@ pub fn remove_old_manifests(dir: &Path, keep: &str) {
 /// FNV-1a over everything a document stores: stable across runs and Rust versions. Two
 /// documents with the same hash index and store the same, so an unchanged hash needs no work.
 pub fn content_hash(document: &Document) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut feed = |bytes: &[u8]| {
-        for &byte in bytes.iter().chain(std::iter::once(&0xFF)) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01B3);
-        }
-    };
-    feed(document.title.as_bytes());
-    feed(document.body.as_bytes());
-    feed(document.path.as_bytes());
+    let mut hash = Fingerprint::default();
+    hash.feed(document.title.as_bytes());
+    hash.feed(document.body.as_bytes());
+    hash.feed(document.path.as_bytes());
     for spec in MetaField::ALL {
         match document.metadata.get(spec.field) {
-            Some(Value::Text(text)) => feed(text.as_bytes()),
-            Some(Value::Date(date)) => feed(date.to_string().as_bytes()),
-            None => feed(b""),
+            Some(Value::Text(text)) => hash.feed(text.as_bytes()),
+            Some(Value::Date(date)) => hash.feed(date.to_string().as_bytes()),
+            None => hash.feed(b""),
         }
     }
-    hash
+    hash.value()
 }

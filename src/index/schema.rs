@@ -241,6 +241,10 @@ pub struct BuildInfo {
     /// File name of the manifest that describes this commit.
     #[serde(default)]
     pub manifest: Option<String>,
+    /// The fingerprint of the user dictionaries (`--dict`) the word view was cut with
+    /// ([`crate::analysis::dictionaries`]); none without.
+    #[serde(default)]
+    pub dictionaries: Option<u64>,
 }
 
 /// The [`BuildInfo`] of the last complete build in `dir`, if there is one.

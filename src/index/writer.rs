@@ -128,7 +128,12 @@ pub fn update_index_observed(
     let observer = RefCell::new(observer);
     let (index, fields, streams) = open_or_create(dir)?;
     let previous = last_build(dir);
-    let full = options.full || previous.is_none();
+    // The word view was cut with the dictionaries recorded in the index: other ones mean every
+    // document's words may differ, so the whole index is built again.
+    let dictionaries_changed = previous
+        .as_ref()
+        .is_some_and(|info| info.dictionaries != crate::analysis::dictionaries());
+    let full = options.full || previous.is_none() || dictionaries_changed;
     let old = if full {
         Manifest::default()
     } else {
@@ -139,6 +144,18 @@ pub fn update_index_observed(
         observer.borrow_mut().problem(&problem);
         report.problems.push(problem);
     };
+    if dictionaries_changed && !options.full {
+        report_problem(
+            Problem {
+                path: dir.to_path_buf(),
+                line: None,
+                reason: "was built with other --dict dictionaries than these: rebuilding it all"
+                    .to_string(),
+                skipped: false,
+            },
+            &mut report,
+        );
+    }
 
     let mut walk_problems = Vec::new();
     let (files, stats) = list_files(paths, |problem| walk_problems.push(problem))?;
@@ -373,6 +390,7 @@ pub fn update_index_observed(
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
         manifest: Some(manifest_name.clone()),
+        dictionaries: crate::analysis::dictionaries(),
     };
     let payload = serde_json::to_string(&info).map_err(|e| Error::Internal(e.to_string()))?;
     prepared.set_payload(&payload);

@@ -86,6 +86,14 @@ impl Engine {
         })
     }
 
+    /// Whether the index's word view was cut with other user dictionaries (`--dict`) than this
+    /// process uses: queries are then cut differently from the documents, and ranking (not
+    /// exact matching, which does not use words) suffers. Rebuild, or give the same `--dict`.
+    pub fn built_with_other_dictionaries(&self) -> bool {
+        last_build(&self.dir)
+            .is_some_and(|info| info.dictionaries != crate::analysis::dictionaries())
+    }
+
     /// Let each search spend at most `limit` matching (`None`: no limit). A search that runs
     /// out answers with what it found, marked [`SearchResponse::timed_out`].
     pub fn with_time_budget(mut self, limit: Option<Duration>) -> Engine {

@@ -154,7 +154,22 @@ pub fn routes(
                 .into_response()
         });
 
+    // A browser asks before it POSTs JSON from another origin (CORS preflight): with an origin
+    // allowed, every API route answers which methods and headers it takes.
+    let cors_allowed = options.cors_origin.is_some();
+    let preflight = warp::path("api")
+        .and(warp::options())
+        .and_then(move || async move {
+            if cors_allowed {
+                Ok(preflight_reply())
+            } else {
+                Err(warp::reject::not_found())
+            }
+        });
+
     let api = page
+        .or(preflight)
+        .unify()
         .or(script)
         .unify()
         .or(style)
@@ -172,6 +187,53 @@ pub fn routes(
     let cors = options.cors_origin.clone();
     api.map(move |response: Response| with_cors(response, cors.as_deref()))
         .with(warp::log::custom(access_log))
+}
+
+/// The answer to a CORS preflight (`with_cors` adds the allowed origin).
+fn preflight_reply() -> Response {
+    let mut response = Response::new(warp::hyper::body::Bytes::new().into());
+    *response.status_mut() = warp::http::StatusCode::NO_CONTENT;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        header::HeaderValue::from_static("GET, POST, OPTIONS"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        header::HeaderValue::from_static("Content-Type"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        header::HeaderValue::from_static("600"),
+    );
+    response
+}
+
+impl ServerOptions {
+    /// Check the options before serving: `--cors` must be an origin, `scheme://host[:port]`
+    /// (a browser compares it letter for letter, so anything else would silently allow nothing).
+    pub fn check(&self) -> Result<(), Error> {
+        let Some(origin) = &self.cors_origin else {
+            return Ok(());
+        };
+        let invalid = |why: &str| {
+            Error::InvalidParameter {
+            name: "cors",
+            message: format!("`{origin}` is not an origin ({why}): give one such as https://example.org or http://localhost:8080"),
+        }
+        };
+        let rest = origin
+            .strip_prefix("https://")
+            .or_else(|| origin.strip_prefix("http://"))
+            .ok_or_else(|| invalid("it must start with http:// or https://"))?;
+        if rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
+            return Err(invalid(
+                "only a scheme, a host and a port: no path, no trailing /",
+            ));
+        }
+        header::HeaderValue::from_str(origin).map_err(|_| invalid("not a valid header value"))?;
+        Ok(())
+    }
 }
 
 /// Add CORS headers for the one allowed origin, if any.

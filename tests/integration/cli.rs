@@ -128,6 +128,13 @@ fn errors_are_one_line_with_a_meaningful_exit_code() {
         dir.path(),
     );
     assert_fails_with(&output, 2, "no date on either side");
+
+    // A --cors value that is no origin stops `serve` before it starts.
+    let output = policy_search(
+        &["serve", "--index", "idx", "--cors", "example.org/app"],
+        dir.path(),
+    );
+    assert_fails_with(&output, 2, "is not an origin");
 }
 
 #[test]

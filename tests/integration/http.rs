@@ -447,3 +447,44 @@ fn a_date_range_with_no_date_on_either_side_is_a_bad_request() {
     );
     assert_eq!(response.status, 400, "{}", response.body);
 }
+
+#[test]
+fn a_cors_preflight_is_answered_for_the_allowed_origin() {
+    let response = api(
+        "OPTIONS",
+        "/api/search",
+        &[
+            ("Origin", ORIGIN),
+            ("Access-Control-Request-Method", "POST"),
+            ("Access-Control-Request-Headers", "content-type"),
+        ],
+        b"",
+    );
+    assert_eq!(response.status, 204, "{}", response.head);
+    for header in [
+        "access-control-allow-origin: https://research.example.org",
+        "access-control-allow-methods: get, post, options",
+        "access-control-allow-headers: content-type",
+    ] {
+        assert!(
+            response.head.contains(header),
+            "{header}: {}",
+            response.head
+        );
+    }
+    // An origin that is not one is refused at start-up, not silently ignored.
+    for origin in [
+        "research.example.org",
+        "https://research.example.org/",
+        "https://a b",
+    ] {
+        let options = ServerOptions {
+            cors_origin: Some(origin.to_string()),
+        };
+        match options.check() {
+            Err(policy_search::Error::InvalidParameter { name, .. }) => assert_eq!(name, "cors"),
+            other => panic!("{origin}: {other:?}"),
+        }
+    }
+    assert!(options().check().is_ok());
+}
