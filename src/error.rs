@@ -37,7 +37,7 @@ pub enum Error {
     },
     /// The corpus gave no document at all.
     #[error(
-        "no documents found in {paths}: give --corpus a folder of .txt/.md/.jsonl/.jsonl.gz files"
+        "no documents found in {paths}: give --corpus a folder of .txt, .md, .html, .pdf, .docx, .json, .jsonl or .jsonl.gz files"
     )]
     EmptyCorpus {
         /// The corpus paths, joined for display.
@@ -54,6 +54,14 @@ pub enum Error {
     IndexLocked {
         /// The index directory.
         dir: PathBuf,
+    },
+    /// The folder has index files that cannot be read.
+    #[error("index at {} is damaged ({detail}); rebuild it with `policy-search index --full --index {}`", dir.display(), dir.display())]
+    DamagedIndex {
+        /// The index directory.
+        dir: PathBuf,
+        /// What could not be read.
+        detail: String,
     },
     /// The index was built by a version with another schema.
     #[error("index at {} was built by an incompatible version; rebuild it with `policy-search index --index {}`", dir.display(), dir.display())]
@@ -136,6 +144,7 @@ impl Error {
             Error::IndexNotFound { .. } => ("index_not_found", 500, 1),
             Error::IndexLocked { .. } => ("index_locked", 500, 1),
             Error::IncompatibleIndex { .. } => ("incompatible_index", 500, 1),
+            Error::DamagedIndex { .. } => ("index_damaged", 500, 1),
             Error::IndexWriteFailed { .. } => ("index_write_failed", 500, 1),
             Error::Index { .. } => ("index_error", 500, 1),
             Error::Io { .. } => ("io_error", 500, 1),

@@ -353,6 +353,13 @@ impl Parser {
             }
             return Ok(Node::Not(Box::new(self.unary()?)));
         }
+        // `-x /s y` excludes the whole `x /s y`, as `NOT x /s y` does.
+        if let Some((Token::Word { negated, .. }, _)) = self.tokens.get_mut(self.next) {
+            if *negated {
+                *negated = false;
+                return Ok(Node::Not(Box::new(self.near()?)));
+            }
+        }
         self.near()
     }
 
@@ -721,6 +728,24 @@ mod tests {
                 },
                 term("保护"),
             ])
+        );
+    }
+
+    #[test]
+    fn not_and_minus_both_exclude_a_whole_proximity_group() {
+        let expected = Node::And(vec![
+            term("太湖"),
+            Node::Not(Box::new(Node::Near {
+                left: Box::new(term("流域")),
+                right: Box::new(term("管理")),
+                within: Proximity::Sentence,
+            })),
+        ]);
+        assert_eq!(parse("太湖 -流域 /s 管理").unwrap(), expected);
+        assert_eq!(parse("太湖 NOT 流域 /s 管理").unwrap(), expected);
+        assert_eq!(
+            parse("太湖 -流域").unwrap(),
+            Node::And(vec![term("太湖"), Node::Not(Box::new(term("流域")))])
         );
     }
 

@@ -1,6 +1,5 @@
 //! The command line: every command and flag, with its help beside it.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -88,10 +87,10 @@ pub enum Command {
         /// The index folder.
         #[arg(long, value_name = "DIR", default_value = "index")]
         index: PathBuf,
-        /// Address to listen on (port 0 picks a free port). Anything but 127.0.0.1 exposes the
-        /// index to the network: see the README.
+        /// Address to listen on, `host:port` (port 0 picks a free port). Anything but 127.0.0.1
+        /// or localhost exposes the index to the network: see the README.
         #[arg(long, default_value = "127.0.0.1:7700")]
-        addr: SocketAddr,
+        addr: String,
         /// Allow browser pages from this origin to call the API (CORS), e.g. https://example.org.
         #[arg(long, value_name = "ORIGIN")]
         cors: Option<String>,

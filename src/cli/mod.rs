@@ -71,7 +71,7 @@ pub fn run(command: Command) -> Result<()> {
                     &mut std::io::BufWriter::new(std::io::stdout().lock()),
                 )?,
             };
-            eprintln!("exported {count} documents");
+            eprintln!("exported {}", print::count(count, "document"));
             Ok(())
         }
         Command::Similar {
@@ -92,7 +92,7 @@ pub fn run(command: Command) -> Result<()> {
             addr,
             cors,
             timeout_ms,
-        } => serve::run(&index, addr, cors, timeout_ms),
+        } => serve::run(&index, &addr, cors, timeout_ms),
     }
 }
 
@@ -102,6 +102,23 @@ fn index_corpus(corpus: &[PathBuf], index: &Path, options: IndexOptions) -> Resu
 
 /// Open the index, building it from the bundled corpus first when it has never been built.
 fn open_or_build(index: &Path) -> Result<Engine> {
+    if index.exists() && !index.is_dir() {
+        return Err(Error::InvalidParameter {
+            name: "index",
+            message: format!("{} is a file: give the index's folder", index.display()),
+        });
+    }
+    if index.join("meta.json").is_file() && last_build(index).is_none() {
+        // Index files are there but say nothing readable: building over them would fail too.
+        let detail = match Engine::open(index) {
+            Err(error) => error.to_string(),
+            Ok(_) => "its last commit records no build".to_string(),
+        };
+        return Err(Error::DamagedIndex {
+            dir: index.to_path_buf(),
+            detail,
+        });
+    }
     if last_build(index).is_none() {
         let corpus = PathBuf::from(DEFAULT_CORPUS);
         eprintln!(

@@ -49,8 +49,10 @@ pub fn print_hits(response: &SearchResponse, offset: usize) -> Result<()> {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} results for {} ({:.1} ms)",
-        response.total, response.query, response.took_ms
+        "{} for {} ({:.1} ms)",
+        count(response.total, "result"),
+        response.query,
+        response.took_ms
     );
     for (rank, hit) in response.hits.iter().enumerate() {
         let article = hit
@@ -109,6 +111,15 @@ pub fn print_similar(similar: &[Similar]) -> Result<()> {
     print_out(&lines.concat())
 }
 
+/// `n thing`, or `n things` but for one.
+pub fn count(n: usize, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
+}
+
 /// One line saying what an `index` run did.
 pub fn summary(report: &BuildReport) -> String {
     if report.nothing_changed {
@@ -120,9 +131,9 @@ pub fn summary(report: &BuildReport) -> String {
         );
     }
     let mut line = format!(
-        "{} documents: {} added, {} updated, {} deleted, {} unchanged, {} skipped; read {} of {} files, \
+        "{}: {} added, {} updated, {} deleted, {} unchanged, {} skipped; read {} of {} files, \
          {:.1} MB of text in {:.1} s, {:.1} MB/s",
-        report.documents,
+        count(report.documents, "document"),
         report.added,
         report.updated,
         report.deleted,

@@ -1,7 +1,6 @@
 //! `policy-search serve`: logging, the runtime, the listener and a graceful stop.
 
 use std::io::IsTerminal;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -11,7 +10,7 @@ use policy_search::{Error, Result};
 use super::args::time_budget;
 use super::open_or_build;
 
-pub fn run(index: &Path, addr: SocketAddr, cors: Option<String>, timeout_ms: u64) -> Result<()> {
+pub fn run(index: &Path, addr: &str, cors: Option<String>, timeout_ms: u64) -> Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("policy_search=info,warn"));
     let ansi = std::io::stderr().is_terminal();
@@ -25,18 +24,23 @@ pub fn run(index: &Path, addr: SocketAddr, cors: Option<String>, timeout_ms: u64
     let engine = Arc::new(open_or_build(index)?.with_time_budget(time_budget(timeout_ms)));
     let runtime = tokio::runtime::Runtime::new().map_err(|e| Error::Internal(e.to_string()))?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|source| Error::InvalidParameter {
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| {
+            let hint = if source.kind() == std::io::ErrorKind::AddrInUse {
+                ": another program listens there; pick another port, or --addr 127.0.0.1:0 for any free one"
+            } else {
+                ""
+            };
+            Error::InvalidParameter {
                 name: "addr",
-                message: format!("cannot listen on {addr}: {source}"),
-            })?;
+                message: format!("cannot listen on {addr}: {source}{hint}"),
+            }
+        })?;
         let bound = listener
             .local_addr()
             .map_err(|e| Error::Internal(e.to_string()))?;
         eprintln!(
-            "serving {} documents on http://{bound} (Ctrl-C to stop)",
-            engine.num_docs()
+            "serving {} on http://{bound} (Ctrl-C to stop)",
+            super::print::count(engine.num_docs() as usize, "document")
         );
         policy_search::server::serve(engine, listener, options, shutdown_signal()).await;
         eprintln!("stopped");

@@ -157,10 +157,12 @@ pub fn routes(
     // A browser asks before it POSTs JSON from another origin (CORS preflight): with an origin
     // allowed, every API route answers which methods and headers it takes.
     let cors_allowed = options.cors_origin.is_some();
-    let preflight = warp::path("api")
-        .and(warp::options())
-        .and_then(move || async move {
-            if cors_allowed {
+    // The method is compared, not filtered: a method rejection here would outrank the 404 of
+    // an unknown route.
+    let preflight = warp::method()
+        .and(warp::path("api"))
+        .and_then(move |method: warp::http::Method| async move {
+            if cors_allowed && method == warp::http::Method::OPTIONS {
                 Ok(preflight_reply())
             } else {
                 Err(warp::reject::not_found())

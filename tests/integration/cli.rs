@@ -135,6 +135,50 @@ fn errors_are_one_line_with_a_meaningful_exit_code() {
         dir.path(),
     );
     assert_fails_with(&output, 2, "is not an origin");
+
+    // An --index that is a file, or an index whose files cannot be read, says what to do.
+    std::fs::write(dir.path().join("a-file"), "not an index").unwrap();
+    let output = policy_search(&["search", "--index", "a-file", "太湖"], dir.path());
+    assert_fails_with(&output, 2, "is a file: give the index's folder");
+    std::fs::create_dir(dir.path().join("damaged")).unwrap();
+    std::fs::write(dir.path().join("damaged/meta.json"), "{ not json").unwrap();
+    let output = policy_search(&["search", "--index", "damaged", "太湖"], dir.path());
+    assert_fails_with(&output, 1, "is damaged");
+    assert!(text(&output.stderr).contains("index --full --index damaged"));
+}
+
+#[test]
+fn serve_resolves_a_host_name_and_says_what_to_do_when_the_port_is_busy() {
+    use std::io::BufRead;
+    let dir = temp_corpus();
+    let index = policy_search(
+        &["index", "--corpus", "corpus", "--index", "idx"],
+        dir.path(),
+    );
+    assert!(index.status.success());
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = busy.local_addr().unwrap().to_string();
+    let output = policy_search(&["serve", "--index", "idx", "--addr", &addr], dir.path());
+    assert_fails_with(&output, 2, "or --addr 127.0.0.1:0 for any free one");
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_policy-search"))
+        .args(["serve", "--index", "idx", "--addr", "localhost:0"])
+        .current_dir(dir.path())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = server.stderr.take().unwrap();
+    let serving = std::io::BufReader::new(stderr)
+        .lines()
+        .take(5)
+        .map_while(Result::ok)
+        .find(|line| line.starts_with("serving"));
+    let _ = server.kill();
+    let _ = server.wait();
+    let serving = serving.expect("serve started on localhost:0");
+    assert!(
+        serving.starts_with("serving 2 documents on http://"),
+        "{serving}"
+    );
 }
 
 #[test]
