@@ -52,24 +52,26 @@ pub struct ServerOptions {
 }
 
 fn static_file(content: &'static str, content_type: &'static str) -> Response {
-    let mut response = Response::new(content.into());
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static(content_type),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        header::HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        header::HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-cache"),
-    );
+    with_headers(
+        Response::new(content.into()),
+        &[
+            (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+    )
+}
+
+/// `response` with each `(name, value)` header set.
+fn with_headers(
+    mut response: Response,
+    headers: &[(header::HeaderName, &'static str)],
+) -> Response {
+    let map = response.headers_mut();
+    for (name, value) in headers {
+        map.insert(name.clone(), header::HeaderValue::from_static(value));
+    }
     response
 }
 
@@ -159,15 +161,15 @@ pub fn routes(
     let cors_allowed = options.cors_origin.is_some();
     // The method is compared, not filtered: a method rejection here would outrank the 404 of
     // an unknown route.
-    let preflight = warp::method()
-        .and(warp::path("api"))
-        .and_then(move |method: warp::http::Method| async move {
+    let preflight = warp::method().and(warp::path("api")).and_then(
+        move |method: warp::http::Method| async move {
             if cors_allowed && method == warp::http::Method::OPTIONS {
                 Ok(preflight_reply())
             } else {
                 Err(warp::reject::not_found())
             }
-        });
+        },
+    );
 
     let api = page
         .or(preflight)
@@ -195,20 +197,14 @@ pub fn routes(
 fn preflight_reply() -> Response {
     let mut response = Response::new(warp::hyper::body::Bytes::new().into());
     *response.status_mut() = warp::http::StatusCode::NO_CONTENT;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_METHODS,
-        header::HeaderValue::from_static("GET, POST, OPTIONS"),
-    );
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_HEADERS,
-        header::HeaderValue::from_static("Content-Type"),
-    );
-    headers.insert(
-        header::ACCESS_CONTROL_MAX_AGE,
-        header::HeaderValue::from_static("600"),
-    );
-    response
+    with_headers(
+        response,
+        &[
+            (header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS"),
+            (header::ACCESS_CONTROL_ALLOW_HEADERS, "Content-Type"),
+            (header::ACCESS_CONTROL_MAX_AGE, "600"),
+        ],
+    )
 }
 
 impl ServerOptions {
