@@ -108,18 +108,18 @@ fn open_or_build(index: &Path) -> Result<Engine> {
             message: format!("{} is a file: give the index's folder", index.display()),
         });
     }
-    if index.join("meta.json").is_file() && last_build(index).is_none() {
-        // Index files are there but say nothing readable: building over them would fail too.
-        let detail = match Engine::open(index) {
-            Err(error) => error.to_string(),
-            Ok(_) => "its last commit records no build".to_string(),
-        };
-        return Err(Error::DamagedIndex {
-            dir: index.to_path_buf(),
-            detail,
-        });
-    }
     if last_build(index).is_none() {
+        if index.join("meta.json").is_file() {
+            // Index files are there but say nothing readable: building over them would fail too.
+            let detail = match Engine::open(index) {
+                Err(error) => error.to_string(),
+                Ok(_) => "its last commit records no build".to_string(),
+            };
+            return Err(Error::DamagedIndex {
+                dir: index.to_path_buf(),
+                detail,
+            });
+        }
         let corpus = PathBuf::from(DEFAULT_CORPUS);
         eprintln!(
             "no index at {}: building it from {}/ first",

@@ -90,6 +90,17 @@ impl Manifest {
         Ok(name)
     }
 
+    /// Id → the keys of the files holding it.
+    pub fn holders(&self) -> HashMap<&str, Vec<&str>> {
+        let mut holders: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (key, entry) in &self.files {
+            for id in entry.ids.keys() {
+                holders.entry(id.as_str()).or_default().push(key.as_str());
+            }
+        }
+        holders
+    }
+
     /// Every id with its content hash.
     pub fn ids(&self) -> HashMap<&str, u64> {
         self.files

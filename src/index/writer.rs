@@ -418,7 +418,7 @@ fn versions_to_restore<'f>(
 ) -> Vec<(&'f SourceFile, HashSet<String>)> {
     let read: HashSet<&str> = read.iter().map(|file| file.key.as_str()).collect();
     let listed: HashSet<&str> = files.iter().map(|file| file.key.as_str()).collect();
-    let (old_holders, new_holders) = (holders_of(old), holders_of(new));
+    let (old_holders, new_holders) = (old.holders(), new.holders());
     let touched = old_holders
         .iter()
         .filter(|(_, keys)| keys.iter().any(|k| read.contains(k) || !listed.contains(k)))
@@ -459,17 +459,6 @@ fn versions_to_restore<'f>(
         .into_iter()
         .map(|(index, ids)| (&files[index], ids))
         .collect()
-}
-
-/// Id → the keys of the files holding it in `manifest`.
-fn holders_of(manifest: &Manifest) -> HashMap<&str, Vec<&str>> {
-    let mut holders: HashMap<&str, Vec<&str>> = HashMap::new();
-    for (key, entry) in &manifest.files {
-        for id in entry.ids.keys() {
-            holders.entry(id.as_str()).or_default().push(key.as_str());
-        }
-    }
-    holders
 }
 
 /// A file that changed while it was read is indexed as read, with a warning, and recorded with
