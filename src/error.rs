@@ -23,6 +23,14 @@ pub enum Error {
         /// What is wrong and what is allowed.
         message: String,
     },
+    /// A request names a parameter the endpoint does not take.
+    #[error("unknown parameter `{name}`: use {known}")]
+    UnknownParameter {
+        /// The parameter as given.
+        name: String,
+        /// The parameters the endpoint takes, joined for display.
+        known: String,
+    },
     /// No document has this id.
     #[error("no document with id `{id}`")]
     DocumentNotFound {
@@ -137,7 +145,9 @@ impl Error {
     fn row(&self) -> (&'static str, u16, u8) {
         match self {
             Error::InvalidQuery { .. } => ("invalid_query", 400, 2),
-            Error::InvalidParameter { .. } => ("invalid_parameter", 400, 2),
+            Error::InvalidParameter { .. } | Error::UnknownParameter { .. } => {
+                ("invalid_parameter", 400, 2)
+            }
             Error::DocumentNotFound { .. } => ("document_not_found", 404, 2),
             Error::CorpusNotFound { .. } => ("corpus_not_found", 500, 2),
             Error::EmptyCorpus { .. } => ("empty_corpus", 500, 1),

@@ -10,10 +10,11 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli::args::Cli {
         dictionaries,
+        synonyms,
         command,
     } = cli::args::Cli::parse();
-    let result =
-        policy_search::analysis::use_dictionaries(&dictionaries).and_then(|()| cli::run(command));
+    let result = policy_search::analysis::use_dictionaries(&dictionaries)
+        .and_then(|()| cli::run(command, synonyms.as_deref()));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

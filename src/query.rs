@@ -133,6 +133,8 @@ enum Token {
     Or,
     And,
     Not,
+    /// `+` before a term: every term is required (see [`requires_every_term`]).
+    Required,
     Near(Proximity),
     /// A term, possibly with a `field:` prefix, possibly negated by a leading `-`.
     Word {
@@ -191,7 +193,13 @@ fn lex(text: &str) -> Result<Vec<(Token, usize)>> {
             }
             _ => {}
         }
-        // A term: optional `-`, optional `field:`, then a quoted phrase or a bare word.
+        // A term: optional `-` (or `+`), optional `field:`, then a quoted phrase or a bare
+        // word. `+` marks a term every hit must have, which keeps the whole query strict.
+        if c == '+' && i + 1 < chars.len() && !is_boundary(chars[i + 1]) && chars[i + 1] != '-' {
+            tokens.push((Token::Required, position));
+            i += 1;
+            continue;
+        }
         let mut negated = false;
         if c == '-' && i + 1 < chars.len() {
             let next = chars[i + 1];
@@ -429,9 +437,9 @@ impl Parser {
             Token::Close => Err(invalid(format!(
                 "unbalanced parenthesis at {position}: no ( to close"
             ))),
-            Token::Or | Token::And | Token::Near(_) | Token::Not => Err(invalid(format!(
-                "expected a term at {position}, found an operator"
-            ))),
+            Token::Or | Token::And | Token::Near(_) | Token::Not | Token::Required => Err(invalid(
+                format!("expected a term at {position}, found an operator"),
+            )),
             Token::Word {
                 text,
                 quoted,
@@ -496,6 +504,17 @@ fn word_node(text: String, quoted: bool, field: Option<&str>, position: usize) -
             }
         },
     }
+}
+
+/// Whether the query asks for every term in every hit: it writes `AND` or marks a term with
+/// `+` (`+电子政务 一网通办`). Otherwise a search whose terms are found together in few
+/// documents lists the documents that lack one of them after those that have them all.
+pub fn requires_every_term(text: &str) -> bool {
+    lex(text).map_or(true, |tokens| {
+        tokens
+            .iter()
+            .any(|(token, _)| matches!(token, Token::And | Token::Required))
+    })
 }
 
 /// Parse `2021`, `2021-06`, `2021-06-08`, `A..B`, `>=A`, `>A`, `<=A`, `<A`.
@@ -603,7 +622,8 @@ pub fn parse(text: &str) -> Result<Node> {
             "query has {length} characters; at most {MAX_QUERY_CHARS} are allowed"
         )));
     }
-    let tokens = lex(text)?;
+    let mut tokens = lex(text)?;
+    tokens.retain(|(token, _)| *token != Token::Required);
     if tokens.is_empty() {
         return Err(invalid("empty query: type at least one word".to_string()));
     }

@@ -105,6 +105,26 @@ fn is_heading(line: &str) -> bool {
     matches!(after.as_str(), "章" | "节" | "编")
 }
 
+/// Characters a heading line may have at most (a longer line starting 第…章 is running text).
+const MAX_HEADING_CHARS: usize = 40;
+
+/// The headings of `text`, in order: 编/章/节 lines (`第三章 劳动就业`) and the short outline
+/// headings of notices and plans (`二、主要任务`), trimmed. What a document's parts are named
+/// says what it treats.
+pub fn headings(text: &str) -> Vec<&str> {
+    text.lines()
+        .map(|line| line.trim_matches(|c: char| c.is_whitespace() || c == '#'))
+        .filter(|line| line.chars().count() <= MAX_HEADING_CHARS && !line.contains('。'))
+        .filter(|line| is_heading(line) || is_outline_heading(line))
+        .collect()
+}
+
+/// `一、总体要求`: Chinese numerals, then 、, then a few words.
+fn is_outline_heading(line: &str) -> bool {
+    let rest = line.trim_start_matches(is_numeral);
+    rest.len() < line.len() && rest.starts_with('、') && rest.chars().count() > 2
+}
+
 /// The articles of `text`, in order. Text that is not inside an article (preamble, headings)
 /// belongs to none.
 pub fn articles(text: &str) -> Vec<Article> {
@@ -163,6 +183,17 @@ mod tests {
         );
         assert!(REGULATION[found[1].range.clone()].ends_with("长江以南地区。"));
         assert!(REGULATION[found[2].range.clone()].ends_with("依照第十二条规定处理。"));
+    }
+
+    #[test]
+    fn headings_are_chapter_lines_and_outline_headings() {
+        let text = "# 残疾人保障法\n第四章　劳动就业\n第三十条 国家保障残疾人劳动的权利。\n\
+                    二、主要任务\n三、各级人民政府应当采取措施，保障残疾人就业。\n第一节 一般规定\n";
+        assert_eq!(
+            headings(text),
+            ["第四章　劳动就业", "二、主要任务", "第一节 一般规定"]
+        );
+        assert!(headings(REGULATION).contains(&"第二章 水资源保护"));
     }
 
     #[test]

@@ -20,6 +20,11 @@ pub struct Cli {
     /// the same ones to `index`, `search` and `serve`.
     #[arg(long = "dict", value_name = "FILE", global = true)]
     pub dictionaries: Vec<PathBuf>,
+    /// Synonyms of your own (`a = b` same meaning, `a ~ b` related; a group a line) added to
+    /// the shipped `corpus/dict/synonyms.tsv`, for `search`, `serve` and `analyze`; `serve`
+    /// rereads the file when it changes. No reindexing needed.
+    #[arg(long = "synonyms", value_name = "FILE", global = true)]
+    pub synonyms: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -66,6 +71,16 @@ pub enum Command {
         json: bool,
         /// The document's id.
         id: String,
+    },
+    /// Show what the engine makes of a text or query: normalised text, units, jieba's words
+    /// and each term's expansions.
+    Analyze {
+        /// Print JSON, as `GET /api/analyze?text=…` returns it.
+        #[arg(long)]
+        json: bool,
+        /// The text or query.
+        #[arg(required = true, value_name = "TEXT", num_args = 1.., allow_hyphen_values = true)]
+        text: Vec<String>,
     },
     /// Write every document, analysed, for Quickwit (NDJSON) or OpenSearch (_bulk).
     Export {
@@ -127,6 +142,13 @@ pub struct SearchArgs {
     /// Print the JSON body `GET /api/search` would return.
     #[arg(long)]
     pub json: bool,
+    /// `all`: only documents with every term. `auto`: when too few have them all to fill the
+    /// page, documents lacking some term follow, marked with what they lack.
+    #[arg(long = "match", value_name = "MODE", default_value = "auto")]
+    pub match_mode: String,
+    /// Print each hit's score broken into its parts.
+    #[arg(long)]
+    pub explain: bool,
     /// Stop matching after this many milliseconds and answer with what was found so far,
     /// marked as timed out (0: no limit).
     #[arg(long, value_name = "MS", default_value_t = DEFAULT_TIMEOUT_MS)]

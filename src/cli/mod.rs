@@ -15,14 +15,17 @@ use policy_search::ingest::Limits;
 use policy_search::{Engine, Error, Result};
 
 use args::Command;
-use print::{print_out, print_similar, summary, to_json};
+use policy_search::analysis::expansion::Thesaurus;
+use policy_search::search::analyze::analyze;
+use policy_search::search::Synonyms;
+use print::{print_analysis, print_out, print_similar, summary, to_json};
 use progress::ProgressReporter;
 
 /// The corpus `search` and `serve` build from when there is no index yet.
 const DEFAULT_CORPUS: &str = "corpus";
 
-/// Run one command.
-pub fn run(command: Command) -> Result<()> {
+/// Run one command; `synonyms` is the user's thesaurus file (`--synonyms`), if any.
+pub fn run(command: Command, synonyms: Option<&Path>) -> Result<()> {
     match command {
         Command::Index {
             corpus,
@@ -47,7 +50,7 @@ pub fn run(command: Command) -> Result<()> {
             }
             Ok(())
         }
-        Command::Search(args) => search::run(args),
+        Command::Search(args) => search::run(args, synonyms),
         Command::Export {
             index,
             format,
@@ -80,7 +83,7 @@ pub fn run(command: Command) -> Result<()> {
             json,
             id,
         } => {
-            let similar = open_or_build(&index)?.similar(&id, limit)?;
+            let similar = open_or_build(&index, synonyms)?.similar(&id, limit)?;
             if json {
                 print_out(&(to_json(&similar)? + "\n"))
             } else {
@@ -92,7 +95,19 @@ pub fn run(command: Command) -> Result<()> {
             addr,
             cors,
             timeout_ms,
-        } => serve::run(&index, &addr, cors, timeout_ms),
+        } => serve::run(&index, &addr, cors, timeout_ms, synonyms),
+        Command::Analyze { json, text } => {
+            let thesaurus = match synonyms {
+                Some(file) => Thesaurus::with_file(file)?,
+                None => Thesaurus::shipped().clone(),
+            };
+            let analysis = analyze(&text.join(" "), &thesaurus);
+            if json {
+                print_out(&(to_json(&analysis)? + "\n"))
+            } else {
+                print_analysis(&analysis)
+            }
+        }
     }
 }
 
@@ -100,8 +115,11 @@ fn index_corpus(corpus: &[PathBuf], index: &Path, options: IndexOptions) -> Resu
     update_index_observed(corpus, index, &options, ProgressReporter::new())
 }
 
-/// Open the index, building it from the bundled corpus first when it has never been built.
-fn open_or_build(index: &Path) -> Result<Engine> {
+/// Open the index, building it from the bundled corpus first when it has never been built,
+/// with the user's `synonyms` file if given.
+fn open_or_build(index: &Path, synonyms: Option<&Path>) -> Result<Engine> {
+    // A bad synonyms file is reported before any work.
+    let synonyms = synonyms.map(Synonyms::from_file).transpose()?;
     if index.exists() && !index.is_dir() {
         return Err(Error::InvalidParameter {
             name: "index",
@@ -133,7 +151,10 @@ fn open_or_build(index: &Path) -> Result<Engine> {
         let report = index_corpus(&[corpus], index, options)?;
         eprintln!("{}", summary(&report));
     }
-    let engine = Engine::open(index)?;
+    let mut engine = Engine::open(index)?;
+    if let Some(synonyms) = synonyms {
+        engine = engine.with_synonyms(synonyms);
+    }
     if engine.built_with_other_dictionaries() {
         eprintln!(
             "warning: the index at {} was built with other --dict dictionaries than these: \

@@ -54,6 +54,13 @@ pub fn print_hits(response: &SearchResponse, offset: usize) -> Result<()> {
         response.query,
         response.took_ms
     );
+    if response.partial > 0 {
+        let _ = writeln!(
+            out,
+            "then {} lacking some of the terms",
+            count(response.partial, "document")
+        );
+    }
     for (rank, hit) in response.hits.iter().enumerate() {
         let article = hit
             .article
@@ -69,7 +76,13 @@ pub fn print_hits(response: &SearchResponse, offset: usize) -> Result<()> {
             date.as_deref().unwrap_or("-"),
             article
         );
+        if !hit.missing.is_empty() {
+            let _ = writeln!(out, "     缺少 (lacks): {}", hit.missing.join(" "));
+        }
         let _ = writeln!(out, "     {}", terminal_snippet(&hit.snippet, ansi));
+        if let Some(explanation) = &hit.explanation {
+            print_score(&mut out, explanation, 5);
+        }
         for article in hit.articles.iter().flatten() {
             let _ = writeln!(
                 out,
@@ -91,6 +104,36 @@ pub fn print_hits(response: &SearchResponse, offset: usize) -> Result<()> {
         }
     }
     print_out(&out)
+}
+
+/// What the engine makes of a text, one aspect a line.
+pub fn print_analysis(analysis: &policy_search::search::analyze::Analysis) -> Result<()> {
+    let mut out = String::new();
+    let _ = writeln!(out, "normalized: {}", analysis.normalized);
+    let _ = writeln!(out, "units:      {}", analysis.units.join(" "));
+    let _ = writeln!(out, "words:      {}", analysis.words.join(" / "));
+    for term in &analysis.terms {
+        let forms: Vec<String> = term
+            .forms
+            .iter()
+            .map(|form| format!("{} ({})", form.text, form.kind))
+            .collect();
+        let quoted = if term.quoted { " (quoted)" } else { "" };
+        let _ = writeln!(out, "term {}{quoted}: {}", term.term, forms.join(", "));
+    }
+    print_out(&out)
+}
+
+/// A score and its parts, indented by depth.
+fn print_score(out: &mut String, detail: &policy_search::search::ScoreDetail, indent: usize) {
+    let _ = writeln!(
+        out,
+        "{:indent$}{:.4}  {}",
+        "", detail.value, detail.description
+    );
+    for part in &detail.details {
+        print_score(out, part, indent + 2);
+    }
 }
 
 /// Related documents, one a line.

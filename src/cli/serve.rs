@@ -10,7 +10,13 @@ use policy_search::{Error, Result};
 use super::args::time_budget;
 use super::open_or_build;
 
-pub fn run(index: &Path, addr: &str, cors: Option<String>, timeout_ms: u64) -> Result<()> {
+pub fn run(
+    index: &Path,
+    addr: &str,
+    cors: Option<String>,
+    timeout_ms: u64,
+    synonyms: Option<&Path>,
+) -> Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("policy_search=info,warn"));
     let ansi = std::io::stderr().is_terminal();
@@ -21,7 +27,8 @@ pub fn run(index: &Path, addr: &str, cors: Option<String>, timeout_ms: u64) -> R
         .try_init();
     let options = ServerOptions { cors_origin: cors };
     options.check()?;
-    let engine = Arc::new(open_or_build(index)?.with_time_budget(time_budget(timeout_ms)));
+    let engine =
+        Arc::new(open_or_build(index, synonyms)?.with_time_budget(time_budget(timeout_ms)));
     let runtime = tokio::runtime::Runtime::new().map_err(|e| Error::Internal(e.to_string()))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| {

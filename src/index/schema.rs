@@ -20,7 +20,7 @@ use crate::document::{Document, FieldKind, MetaField, Metadata, Value};
 use crate::error::{Error, Result};
 
 /// Bumped whenever the schema or the analysis changes in a way that needs a rebuild.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Handles to every field of the index.
 #[derive(Debug, Clone, Copy)]
@@ -43,6 +43,9 @@ pub struct Fields {
     pub title_chars: Field,
     /// Body's single units (one-unit phrases).
     pub body_chars: Field,
+    /// The unit bigrams of the body's headings (章, 节, outline headings), with frequencies:
+    /// ranking only (see [`crate::analysis::structure::headings`]).
+    pub heading_grams: Field,
     /// The title as typed by a user looking for exactly this document (see
     /// [`crate::analysis::title_key`]).
     pub title_key: Field,
@@ -88,6 +91,10 @@ pub fn build_schema() -> (Schema, Fields) {
     let title_chars = builder.add_text_field("title_chars", chars.clone());
     let body_chars = builder.add_text_field("body_chars", chars);
     let title_key = builder.add_text_field("title_key", STRING);
+    let heading_grams = builder.add_text_field(
+        "heading_grams",
+        view_options(GRAMS_TOKENIZER, IndexRecordOption::WithFreqs),
+    );
     let metadata = std::array::from_fn(|i| {
         let spec = &MetaField::ALL[i];
         match spec.kind {
@@ -107,6 +114,7 @@ pub fn build_schema() -> (Schema, Fields) {
         body_grams,
         title_chars,
         body_chars,
+        heading_grams,
         title_key,
         path,
         metadata,
@@ -162,6 +170,10 @@ pub fn to_tantivy(document: &Document, fields: &Fields) -> TantivyDocument {
     for field in [fields.body_words, fields.body_grams, fields.body_chars] {
         out.add_text(field, &document.body);
     }
+    out.add_text(
+        fields.heading_grams,
+        crate::analysis::structure::headings(&document.body).join("\n"),
+    );
     out.add_text(fields.title_key, title_key(&document.title));
     for spec in MetaField::ALL {
         let field = fields.meta(spec.field);

@@ -6,6 +6,7 @@
 //! [`budget`] bounds the time a search may take; [`mod@snippet`] finds the passage to show;
 //! [`facets`] counts; `ids` resolves document ids quickly.
 
+pub mod analyze;
 pub mod budget;
 pub mod facets;
 pub mod filter_query;
@@ -13,12 +14,15 @@ mod ids;
 pub mod phrase;
 pub mod plan;
 pub mod proximity;
+pub mod rank;
 pub mod request;
 pub mod snippet;
+pub mod synonyms;
 
 pub use request::{
-    ArticleHit, DocumentView, Hit, SearchRequest, SearchResponse, Section, Similar, Sort, Stats,
-    DEFAULT_LIMIT, DEFAULT_SIMILAR, DEFAULT_TIME_BUDGET, MAX_LIMIT, MAX_OFFSET,
+    ArticleHit, DocumentView, Hit, MatchMode, ScoreDetail, SearchRequest, SearchResponse, Section,
+    Similar, Sort, Stats, DEFAULT_LIMIT, DEFAULT_SIMILAR, DEFAULT_TIME_BUDGET, MAX_LIMIT,
+    MAX_OFFSET,
 };
 
 use std::collections::BTreeMap;
@@ -26,7 +30,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, QueryClone, TermQuery,
+};
 use tantivy::schema::{IndexRecordOption, Term};
 use tantivy::{
     DateTime, DocAddress, Index, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument,
@@ -40,12 +46,13 @@ use crate::error::{Error, Result};
 use crate::index::schema::{
     last_build, open_index, owned_text, stored_document, stored_metadata, text_value, Fields,
 };
-use crate::query::parse;
+use crate::query::{parse, requires_every_term};
 use budget::{Budget, BudgetQuery};
 use facets::{FacetCollector, Facets};
 use ids::IdTables;
 use plan::{Plan, Planner};
 use snippet::{highlight, snippet};
+pub use synonyms::Synonyms;
 
 /// An open index, ready to search. Cheap to share between threads (`Arc<Engine>`); the reader
 /// picks up new commits by itself.
@@ -57,6 +64,7 @@ pub struct Engine {
     index: Index,
     time_budget: Option<Duration>,
     ids: IdTables,
+    synonyms: Synonyms,
 }
 
 impl Engine {
@@ -83,6 +91,7 @@ impl Engine {
             index,
             time_budget: Some(DEFAULT_TIME_BUDGET),
             ids: IdTables::default(),
+            synonyms: Synonyms::default(),
         })
     }
 
@@ -101,6 +110,19 @@ impl Engine {
         self
     }
 
+    /// Expand terms with the shipped thesaurus and the groups in `synonyms` (reread when the
+    /// file changes).
+    pub fn with_synonyms(mut self, synonyms: Synonyms) -> Engine {
+        self.synonyms = synonyms;
+        self
+    }
+
+    /// What the engine makes of `text`: its normalised form, units, words and, for a query,
+    /// each term's forms with this engine's synonyms.
+    pub fn analyze(&self, text: &str) -> analyze::Analysis {
+        analyze::analyze(text, &self.synonyms.current())
+    }
+
     /// The index directory.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -117,12 +139,15 @@ impl Engine {
         request.validate()?;
         let tree = request.tree()?;
         let budget = self.time_budget.map_or_else(Budget::unlimited, Budget::new);
-        let plan = Planner::new(&self.fields, budget.clone()).plan(&tree);
+        let thesaurus = self.synonyms.current();
+        let planner = || Planner::new(&self.fields, &thesaurus, budget.clone());
+        let plan = planner().plan(&tree);
+        let ranking = plan.query.box_clone();
         let query = BudgetQuery::new(plan.query, budget.clone());
         let searcher = self.reader.searcher();
         let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
         let facets = request.facets.then(FacetCollector::new);
-        let (scored, total, facets): (Vec<(f32, DocAddress)>, usize, Option<Facets>) =
+        let (mut scored, total, facets): (Vec<(f32, DocAddress)>, usize, Option<Facets>) =
             match request.sort {
                 Sort::Relevance => searcher.search(&query, &(top.order_by_score(), Count, facets)),
                 Sort::DateDesc | Sort::DateAsc => {
@@ -145,16 +170,46 @@ impl Engine {
                 }
             }
             .map_err(|e| self.error(e))?;
+        // Too few documents have every term to fill the page: those lacking some follow.
+        let mut partial = 0;
+        let mut ranking = ranking;
+        let mut optional_terms = Vec::new();
+        let relax = request.sort == Sort::Relevance
+            && request.match_mode == MatchMode::Auto
+            && total < request.offset + request.limit
+            && !requires_every_term(&request.q);
+        if let Some(relaxed) = relax.then(|| planner().plan_relaxed(&tree)).flatten() {
+            ranking = relaxed.query.box_clone();
+            optional_terms = relaxed.optional_terms;
+            let query = BudgetQuery::new(relaxed.query, budget.clone());
+            let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
+            let (hits, count) = searcher
+                .search(&query, &(top.order_by_score(), Count))
+                .map_err(|e| self.error(e))?;
+            scored = hits;
+            partial = count.saturating_sub(total);
+        }
+        let missing = self.missing_terms(&searcher, &optional_terms, &scored)?;
         let hits = scored
             .into_iter()
-            .map(|(score, address)| {
+            .zip(missing)
+            .map(|((score, address), missing)| {
                 let document: TantivyDocument = searcher.doc(address).map_err(|e| self.error(e))?;
-                Ok(self.hit(&document, score, &plan.highlights, request.articles))
+                let mut hit = self.hit(&document, score, &plan.highlights, request.articles);
+                hit.missing = missing;
+                if request.explain {
+                    let explanation = ranking
+                        .explain(&searcher, address)
+                        .map_err(|e| self.error(e))?;
+                    hit.explanation = Some(ScoreDetail::from(&explanation));
+                }
+                Ok(hit)
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(SearchResponse {
             query: request.q.clone(),
             total,
+            partial,
             took_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
             timed_out: budget.was_spent(),
             hits,
@@ -162,14 +217,41 @@ impl Engine {
         })
     }
 
+    /// For each hit, the optional terms (as typed) whose matcher does not match it.
+    fn missing_terms(
+        &self,
+        searcher: &Searcher,
+        terms: &[(String, Box<dyn Query>)],
+        hits: &[(f32, DocAddress)],
+    ) -> Result<Vec<Vec<String>>> {
+        let mut missing = vec![Vec::new(); hits.len()];
+        for (text, matcher) in terms {
+            let weight = matcher
+                .weight(tantivy::query::EnableScoring::disabled_from_searcher(
+                    searcher,
+                ))
+                .map_err(|e| self.error(e))?;
+            for (index, (_, address)) in hits.iter().enumerate() {
+                let segment = searcher.segment_reader(address.segment_ord);
+                let mut scorer = weight.scorer(segment, 1.0).map_err(|e| self.error(e))?;
+                if scorer.doc() > address.doc_id || scorer.seek(address.doc_id) != address.doc_id {
+                    missing[index].push(text.clone());
+                }
+            }
+        }
+        Ok(missing)
+    }
+
     /// The ids of every document matching `q`, in no particular order (for exhaustive checks
     /// and benchmarks: no stored text is read).
     pub fn matching_ids(&self, q: &str) -> Result<Vec<String>> {
         // The matcher alone: ranking clauses would only cost time here.
-        let matcher = Planner::new(&self.fields, Budget::unlimited()).node(&parse(q)?);
+        let thesaurus = self.synonyms.current();
+        let matcher = Planner::new(&self.fields, &thesaurus, Budget::unlimited()).node(&parse(q)?);
         let plan = Plan {
             query: matcher,
             highlights: Vec::new(),
+            optional_terms: Vec::new(),
         };
         let searcher = self.reader.searcher();
         let addresses = searcher
@@ -228,7 +310,7 @@ impl Engine {
         let document = self.document(id)?;
         let highlights = match q.map(str::trim).filter(|q| !q.is_empty()) {
             Some(q) => {
-                Planner::new(&self.fields, Budget::unlimited())
+                Planner::new(&self.fields, &self.synonyms.current(), Budget::unlimited())
                     .plan(&parse(q)?)
                     .highlights
             }
@@ -391,6 +473,8 @@ impl Engine {
             article: best.first_match().and_then(article_of),
             snippet: best,
             articles: matching_articles,
+            missing: Vec::new(),
+            explanation: None,
         }
     }
 }

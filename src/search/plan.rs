@@ -14,42 +14,24 @@
 use std::ops::Bound;
 
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, Query, RangeQuery,
-    TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EmptyQuery, Occur,
+    Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Term};
 
 use super::budget::Budget;
 use super::phrase::GramPhraseQuery;
 use super::proximity::{proximity_query, TermPatterns};
-use crate::analysis::expansion::expansions;
+use super::rank::{weights, PartTerms, TermScore};
+use crate::analysis::expansion::{forms, Form, Kind, Thesaurus};
 use crate::analysis::matching::Pattern;
 use crate::analysis::{gram, title_key, Normalized, Unit};
 use crate::document::MetaField;
 use crate::index::schema::{day_to_tantivy, Fields};
 use crate::query::{DateRange, Node, Scope};
 
-/// Ranking constants, chosen on `../shared/eval/known-items-*.tsv` and checked against the
-/// phrase sets (see the README's "Ranking" section).
-mod ranking {
-    /// Added once when the query, as a title key, equals the document's title key: the
-    /// document whose title was typed ranks first.
-    pub const EXACT_TITLE: f32 = 100_000.0;
-    /// Added when a query of several terms occurs, as typed, as one phrase.
-    pub const WHOLE_QUERY_PHRASE: f32 = 5_000.0;
-    /// Added per term that occurs as a substring of the title.
-    pub const TITLE_SUBSTRING: f32 = 2_000.0;
-    /// Added per term that occurs as a substring of the body. Larger than any BM25 sum seen on
-    /// the eval sets, so exact-substring matches rank above scattered-word matches.
-    pub const BODY_SUBSTRING: f32 = 1_000.0;
-    /// An expansion (科创 for 科技创新, a traditional form) counts a little less than the
-    /// term as typed.
-    pub const EXPANSION_FACTOR: f32 = 0.9;
-    /// Weight of BM25 on title words against body words.
-    pub const TITLE_WORDS_BOOST: f32 = 5.0;
-    /// Snippet weight of a whole query term against one of its words.
-    pub const PHRASE_HIGHLIGHT: f32 = 3.0;
-}
+/// Snippet weight of a whole query term against one of its words.
+const PHRASE_HIGHLIGHT: f32 = 3.0;
 
 /// A query ready to run, with what to highlight in its hits.
 pub struct Plan {
@@ -57,36 +39,98 @@ pub struct Plan {
     pub query: Box<dyn Query>,
     /// What to mark in the hits.
     pub highlights: Vec<Pattern>,
+    /// For a relaxed plan ([`Planner::plan_relaxed`]), each term that may be missing, as
+    /// typed, with its matcher: a hit lacks the terms whose matcher does not match it.
+    pub optional_terms: Vec<(String, Box<dyn Query>)>,
 }
 
 /// Builds a [`Plan`] from a query tree.
 pub struct Planner<'a> {
     fields: &'a Fields,
+    thesaurus: &'a Thesaurus,
     /// The search's time budget, for the queries that check it themselves (`/s`, `/p`).
     budget: Budget,
     highlights: Vec<Pattern>,
-    ranking_words: Vec<String>,
+    /// One ranking clause per positive term, in query order.
+    ranking: Vec<Box<dyn Query>>,
+    /// The query's positive terms as typed (an expansion that is one of them is skipped).
+    query_terms: Vec<String>,
 }
 
 impl<'a> Planner<'a> {
-    /// A planner over `fields`; `/s` and `/p` check `budget` themselves.
-    pub fn new(fields: &'a Fields, budget: Budget) -> Planner<'a> {
+    /// A planner over `fields` that expands unquoted terms with `thesaurus`; `/s` and `/p`
+    /// check `budget` themselves.
+    pub fn new(fields: &'a Fields, thesaurus: &'a Thesaurus, budget: Budget) -> Planner<'a> {
         Planner {
             fields,
+            thesaurus,
             budget,
             highlights: Vec::new(),
-            ranking_words: Vec::new(),
+            ranking: Vec::new(),
+            query_terms: Vec::new(),
         }
     }
 
-    /// The query that matches and ranks `tree`.
+    /// The query that matches and ranks `tree`: the exact matcher, scored by the terms'
+    /// aboutness (see [`super::rank`]).
     pub fn plan(mut self, tree: &Node) -> Plan {
-        let matcher = self.node(tree);
+        self.query_terms = query_terms(tree);
+        let matcher = filter(self.node(tree));
+        self.finish(matcher, tree, Vec::new())
+    }
+
+    /// The query that also matches documents lacking some of the query's terms, when the
+    /// query is terms joined by AND (with any filters and exclusions, which stay required):
+    /// a document scores [`weights::COVERAGE`] per term it has, so documents with every term
+    /// come first, then those missing one, and so on, each group ranked by aboutness. `None`
+    /// when the query has fewer than two such terms.
+    pub fn plan_relaxed(mut self, tree: &Node) -> Option<Plan> {
+        self.query_terms = query_terms(tree);
+        let mut conjuncts = Vec::new();
+        flatten_and(tree, &mut conjuncts);
+        let terms = conjuncts
+            .iter()
+            .filter(|node| matches!(node, Node::Term { .. }))
+            .count();
+        if terms < 2 {
+            return None;
+        }
+        let mut required: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut coverage: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut optional_terms = Vec::new();
+        for node in conjuncts {
+            match node {
+                Node::Term {
+                    text,
+                    quoted,
+                    scope,
+                } => {
+                    let matcher = self.term(text, *quoted, *scope);
+                    optional_terms.push((text.clone(), matcher.box_clone()));
+                    coverage.push((
+                        Occur::Should,
+                        Box::new(ConstScoreQuery::new(matcher, weights::COVERAGE)),
+                    ));
+                }
+                Node::Not(inner) => required.push((Occur::MustNot, self.excluded(inner))),
+                node => required.push((Occur::Must, filter(self.node(node)))),
+            }
+        }
+        required.push((Occur::Must, Box::new(BooleanQuery::new(coverage))));
+        Some(self.finish(Box::new(BooleanQuery::new(required)), tree, optional_terms))
+    }
+
+    /// `matcher` with the ranking clauses of the terms planned so far, the exact title and
+    /// the whole query as a phrase.
+    fn finish(
+        mut self,
+        matcher: Box<dyn Query>,
+        tree: &Node,
+        optional_terms: Vec<(String, Box<dyn Query>)>,
+    ) -> Plan {
         let fields = self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, matcher)];
-        for word in &self.ranking_words {
-            clauses.push((Occur::Should, word_query(word, fields)));
-        }
+        clauses.extend(self.ranking.drain(..).map(|q| (Occur::Should, q)));
         let terms = tree.positive_terms();
         if !terms.is_empty() {
             let whole: String = terms.iter().map(|(text, _)| *text).collect();
@@ -97,25 +141,26 @@ impl<'a> Planner<'a> {
                         Term::from_field_text(fields.title_key, &title_key(&whole)),
                         IndexRecordOption::Basic,
                     )),
-                    ranking::EXACT_TITLE,
+                    weights::EXACT_TITLE,
                 )),
             ));
         }
         if terms.len() > 1 {
             let joined: Vec<&str> = terms.iter().map(|(text, _)| *text).collect();
-            let normalized = Normalized::new(&joined.join(" "));
-            let units = normalized.units();
+            let joined = joined.join(" ");
+            let normalized = Normalized::new(&joined);
             clauses.push((
                 Occur::Should,
-                Box::new(ConstScoreQuery::new(
-                    substring_in_document(&units, fields),
-                    ranking::WHOLE_QUERY_PHRASE,
+                Box::new(BoostQuery::new(
+                    Box::new(term_score(&joined, &normalized.units(), Scope::Any, fields)),
+                    weights::WHOLE_QUERY,
                 )),
             ));
         }
         Plan {
             query: Box::new(BooleanQuery::new(clauses)),
             highlights: self.highlights,
+            optional_terms,
         }
     }
 
@@ -169,7 +214,15 @@ impl<'a> Planner<'a> {
                     .collect();
                 let patterns = operands
                     .iter()
-                    .map(|(text, quoted)| TermPatterns::new(&self.alternatives(text, *quoted)))
+                    .map(|(text, quoted)| {
+                        let forms: Vec<String> = self
+                            .alternatives(text, *quoted)
+                            .into_iter()
+                            .filter(|form| form.kind != Kind::Related)
+                            .map(|form| form.text)
+                            .collect();
+                        TermPatterns::new(&forms)
+                    })
                     .collect();
                 proximity_query(
                     Box::new(BooleanQuery::new(candidates)),
@@ -184,52 +237,57 @@ impl<'a> Planner<'a> {
 
     /// The documents a negated node excludes (no ranking, no highlights).
     fn excluded(&mut self, node: &Node) -> Box<dyn Query> {
-        let mut planner = Planner::new(self.fields, self.budget.clone());
+        let mut planner = Planner::new(self.fields, self.thesaurus, self.budget.clone());
         planner.node(node)
     }
 
     /// The forms of a term that count as matching it.
-    fn alternatives(&self, text: &str, quoted: bool) -> Vec<String> {
+    fn alternatives(&self, text: &str, quoted: bool) -> Vec<Form> {
         if quoted {
-            vec![text.to_string()]
+            vec![Form {
+                text: text.to_string(),
+                kind: Kind::Typed,
+            }]
         } else {
-            expansions(text)
+            forms(text, self.thesaurus)
         }
     }
 
     fn term(&mut self, text: &str, quoted: bool, scope: Scope) -> Box<dyn Query> {
         let fields = self.fields;
         let mut matcher: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (index, alternative) in self.alternatives(text, quoted).iter().enumerate() {
+        // The term's score: the best of its forms (an expansion counts a little less), plus
+        // its jieba words at a share when it has several.
+        let mut forms: Vec<Box<dyn Query>> = Vec::new();
+        let mut words_score: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (index, form) in self.alternatives(text, quoted).iter().enumerate() {
+            let alternative = form.text.as_str();
+            if index > 0 && self.query_terms.iter().any(|term| term == alternative) {
+                continue; // another term of the query: counted as itself, not twice
+            }
             let normalized = Normalized::new(alternative);
             let units = normalized.units();
             if units.is_empty() {
                 continue;
             }
-            let factor = if index == 0 {
-                1.0
+            // A related term ranks a document that has it, but does not stand for the term.
+            if form.kind != Kind::Related {
+                if scope != Scope::Body {
+                    matcher.push((Occur::Should, substring_query(&units, Part::title(fields))));
+                }
+                if scope != Scope::Title {
+                    matcher.push((Occur::Should, substring_query(&units, Part::body(fields))));
+                }
+            }
+            let form_score = term_score(alternative, &units, scope, fields);
+            let factor = weights::form_factor(form.kind);
+            forms.push(if factor == 1.0 {
+                Box::new(form_score)
             } else {
-                ranking::EXPANSION_FACTOR
-            };
-            if scope != Scope::Body {
-                let title = substring_query(&units, Part::title(fields));
-                matcher.push((
-                    Occur::Should,
-                    Box::new(ConstScoreQuery::new(
-                        title,
-                        ranking::TITLE_SUBSTRING * factor,
-                    )),
-                ));
-            }
-            if scope != Scope::Title {
-                let body = substring_query(&units, Part::body(fields));
-                matcher.push((
-                    Occur::Should,
-                    Box::new(ConstScoreQuery::new(body, ranking::BODY_SUBSTRING * factor)),
-                ));
-            }
+                Box::new(BoostQuery::new(Box::new(form_score), factor))
+            });
             self.highlights
-                .extend(Pattern::new(alternative, ranking::PHRASE_HIGHLIGHT));
+                .extend(Pattern::new(alternative, PHRASE_HIGHLIGHT));
             if quoted || index > 0 {
                 continue;
             }
@@ -239,23 +297,49 @@ impl<'a> Planner<'a> {
                 .map(|(word, _)| word.to_string())
                 .collect();
             if !words.is_empty() && scope == Scope::Any {
-                matcher.push((
-                    Occur::Should,
-                    Box::new(ConstScoreQuery::new(all_words_query(&words, fields), 0.0)),
-                ));
+                matcher.push((Occur::Should, all_words_query(&words, fields)));
             }
             self.highlights
                 .extend(words.iter().filter_map(|word| Pattern::new(word, 1.0)));
-            for word in words {
-                if !self.ranking_words.contains(&word) {
-                    self.ranking_words.push(word);
+            if words.len() > 1 {
+                for word in &words {
+                    words_score.push((Occur::Should, Box::new(word_score(word, scope, fields))));
                 }
             }
         }
         if matcher.is_empty() {
             return Box::new(EmptyQuery);
         }
+        let mut ranking: Vec<(Occur, Box<dyn Query>)> = vec![(
+            Occur::Should,
+            Box::new(DisjunctionMaxQuery::new(forms)) as Box<dyn Query>,
+        )];
+        if !words_score.is_empty() {
+            ranking.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(
+                    Box::new(BooleanQuery::new(words_score)),
+                    weights::WORDS_FACTOR,
+                )),
+            ));
+        }
+        self.ranking.push(Box::new(BooleanQuery::new(ranking)));
         Box::new(BooleanQuery::new(matcher))
+    }
+}
+
+fn query_terms(tree: &Node) -> Vec<String> {
+    tree.positive_terms()
+        .into_iter()
+        .map(|(text, _)| text.to_string())
+        .collect()
+}
+
+/// The conjuncts of `node`: its children if it is an AND (nested ANDs flattened), else itself.
+fn flatten_and<'n>(node: &'n Node, out: &mut Vec<&'n Node>) {
+    match node {
+        Node::And(children) => children.iter().for_each(|child| flatten_and(child, out)),
+        node => out.push(node),
     }
 }
 
@@ -293,14 +377,6 @@ fn date_query(field: Field, range: &DateRange) -> Box<dyn Query> {
         ));
     }
     Box::new(RangeQuery::new(lower, upper))
-}
-
-/// Documents whose title or body contains `units` consecutively.
-fn substring_in_document(units: &[Unit<'_>], fields: &Fields) -> Box<dyn Query> {
-    Box::new(BooleanQuery::new(vec![
-        (Occur::Should, substring_query(units, Part::title(fields))),
-        (Occur::Should, substring_query(units, Part::body(fields))),
-    ]))
 }
 
 /// The three views of the title or of the body.
@@ -366,32 +442,110 @@ fn substring_query(units: &[Unit<'_>], part: Part) -> Box<dyn Query> {
     }
 }
 
-/// BM25 of `word` in the title (boosted) or the body.
-fn word_query(word: &str, fields: &Fields) -> Box<dyn Query> {
-    let term = |field| {
-        Box::new(TermQuery::new(
-            Term::from_field_text(field, word),
-            IndexRecordOption::WithFreqs,
-        ))
+/// A part of a document a term is counted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Counted {
+    Title,
+    Headings,
+    Body,
+}
+
+/// The parts of a document a term is counted in, by scope: headings are part of the body.
+fn parts(scope: Scope) -> &'static [Counted] {
+    match scope {
+        Scope::Any => &[Counted::Title, Counted::Headings, Counted::Body],
+        Scope::Title => &[Counted::Title],
+        Scope::Body => &[Counted::Headings, Counted::Body],
+    }
+}
+
+/// How much a document speaks of `units` (a term or one of its forms), in its title, its
+/// headings and its body.
+fn term_score(label: &str, units: &[Unit<'_>], scope: Scope, fields: &Fields) -> TermScore {
+    let grams = |field| -> Vec<Term> {
+        units
+            .windows(2)
+            .map(|pair| Term::from_field_text(field, &gram(&pair[0], &pair[1])))
+            .collect()
     };
-    Box::new(BooleanQuery::new(vec![
-        (
-            Occur::Should,
-            Box::new(BoostQuery::new(
-                term(fields.title_words),
-                ranking::TITLE_WORDS_BOOST,
-            )),
-        ),
-        (Occur::Should, term(fields.body_words)),
-    ]))
+    let parts = parts(scope)
+        .iter()
+        .filter_map(|&counted| {
+            let (words, grams_field) = match counted {
+                Counted::Title => (Some(fields.title_words), fields.title_grams),
+                Counted::Body => (Some(fields.body_words), fields.body_grams),
+                Counted::Headings => (None, fields.heading_grams),
+            };
+            match units {
+                // One unit has no bigram: count it as a jieba word (税, 水) where it is one.
+                [unit] => {
+                    let field = words?;
+                    Some(part_terms(
+                        counted,
+                        field,
+                        vec![Term::from_field_text(field, unit.text)],
+                    ))
+                }
+                _ => Some(part_terms(counted, grams_field, grams(grams_field))),
+            }
+        })
+        .collect();
+    TermScore::new(label, parts)
+}
+
+/// How much a document speaks of one jieba `word`, in its title and body.
+fn word_score(word: &str, scope: Scope, fields: &Fields) -> TermScore {
+    let parts = parts(scope)
+        .iter()
+        .filter_map(|&counted| {
+            let field = match counted {
+                Counted::Title => fields.title_words,
+                Counted::Body => fields.body_words,
+                Counted::Headings => return None,
+            };
+            Some(part_terms(
+                counted,
+                field,
+                vec![Term::from_field_text(field, word)],
+            ))
+        })
+        .collect();
+    TermScore::new(word, parts)
+}
+
+fn part_terms(counted: Counted, field: Field, terms: Vec<Term>) -> PartTerms {
+    let (name, weight, b) = match counted {
+        Counted::Title => ("title", weights::TITLE_WEIGHT, weights::B_TITLE),
+        Counted::Headings => ("headings", weights::HEADING_WEIGHT, weights::B_HEADINGS),
+        Counted::Body => ("body", 1.0, weights::B_BODY),
+    };
+    PartTerms {
+        name,
+        field,
+        terms,
+        weight,
+        b,
+    }
 }
 
 /// Documents that have every one of `words`, each in the title or the body.
 fn all_words_query(words: &[String], fields: &Fields) -> Box<dyn Query> {
+    let has = |field, word: &str| -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_field_text(field, word),
+            IndexRecordOption::Basic,
+        ))
+    };
     Box::new(BooleanQuery::new(
         words
             .iter()
-            .map(|word| (Occur::Must, word_query(word, fields)))
+            .map(|word| {
+                let either: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+                    (Occur::Should, has(fields.title_words, word)),
+                    (Occur::Should, has(fields.body_words, word)),
+                ]));
+                (Occur::Must, either)
+            })
             .collect(),
     ))
 }

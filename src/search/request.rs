@@ -54,6 +54,36 @@ impl std::str::FromStr for Sort {
     }
 }
 
+/// Whether every term must be in every hit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchMode {
+    /// Documents with every term first; when they do not fill the page, documents lacking
+    /// some term follow, each saying which ([`Hit::missing`]). Unless the query writes `AND`
+    /// or `+term`.
+    #[default]
+    Auto,
+    /// Only documents with every term.
+    All,
+}
+
+impl std::str::FromStr for MatchMode {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<MatchMode> {
+        match text {
+            "auto" => Ok(MatchMode::Auto),
+            "all" => Ok(MatchMode::All),
+            _ => Err(Error::InvalidParameter {
+                name: "match",
+                message: format!(
+                    "`{text}` is not a match mode: use auto (documents lacking a term follow those with all, when few have all) or all"
+                ),
+            }),
+        }
+    }
+}
+
 /// A search to run.
 #[derive(Debug, Clone)]
 pub struct SearchRequest {
@@ -74,6 +104,10 @@ pub struct SearchRequest {
     /// Whether renderers should mark the matches in snippets (the engine locates them either
     /// way; off, the HTTP API gives plain escaped text).
     pub highlight: bool,
+    /// Whether documents lacking some of the terms may follow those with all of them.
+    pub match_mode: MatchMode,
+    /// Break each hit's score into its parts ([`Hit::explanation`]).
+    pub explain: bool,
 }
 
 impl SearchRequest {
@@ -88,6 +122,8 @@ impl SearchRequest {
             facets: false,
             articles: false,
             highlight: true,
+            match_mode: MatchMode::Auto,
+            explain: false,
         }
     }
 
@@ -140,8 +176,11 @@ impl SearchRequest {
 pub struct SearchResponse {
     /// The query as given.
     pub query: String,
-    /// All matching documents (not only those returned).
+    /// All documents with every term of the query (not only those returned).
     pub total: usize,
+    /// Documents lacking some term that were listed after those (0 unless too few had them
+    /// all to fill the page; see [`MatchMode`]).
+    pub partial: usize,
     /// Time spent searching, in milliseconds.
     pub took_ms: f64,
     /// The search ran out of its time budget: `total` and `hits` cover only the documents
@@ -171,6 +210,50 @@ pub struct Hit {
     pub snippet: Snippet,
     /// Every matching 条 with its snippet, when asked for.
     pub articles: Option<Vec<ArticleHit>>,
+    /// The query's terms (as typed) this document lacks; empty for a full match.
+    pub missing: Vec<String>,
+    /// The score broken into its parts, when asked for.
+    pub explanation: Option<ScoreDetail>,
+}
+
+/// A score and the parts it is made of (as Elasticsearch's `_explain` gives them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreDetail {
+    /// What this part is.
+    pub description: String,
+    /// Its value.
+    pub value: f32,
+    /// The parts it is computed from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<ScoreDetail>,
+}
+
+impl From<&tantivy::query::Explanation> for ScoreDetail {
+    fn from(explanation: &tantivy::query::Explanation) -> ScoreDetail {
+        // Tantivy's explanation serialises to the same shape; only its parts are read.
+        #[derive(Deserialize)]
+        struct Node {
+            description: String,
+            value: f32,
+            #[serde(default)]
+            details: Vec<Node>,
+        }
+        fn convert(node: Node) -> ScoreDetail {
+            ScoreDetail {
+                description: node.description,
+                value: node.value,
+                details: node.details.into_iter().map(convert).collect(),
+            }
+        }
+        serde_json::to_value(explanation)
+            .and_then(serde_json::from_value::<Node>)
+            .map(convert)
+            .unwrap_or_else(|error| ScoreDetail {
+                description: format!("explanation unavailable: {error}"),
+                value: explanation.value(),
+                details: Vec::new(),
+            })
+    }
 }
 
 /// A matching 条 of a hit.

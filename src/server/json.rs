@@ -9,15 +9,19 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::document::{format_day, Document, MetaField, Metadata, Value};
 use crate::search::facets::Facets;
 use crate::search::snippet::Snippet;
-use crate::search::{ArticleHit, DocumentView, Hit, SearchResponse, Section};
+use crate::search::{ArticleHit, DocumentView, Hit, ScoreDetail, SearchResponse, Section};
 
 /// The body of `GET /api/search`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SearchJson {
     /// The query as given.
     pub query: String,
-    /// All matching documents (not only those returned).
+    /// All documents with every term of the query (not only those returned).
     pub total: usize,
+    /// Documents lacking some term, listed after those with every term (only when too few
+    /// have them all to fill the page; `match=all` never lists them).
+    #[serde(default)]
+    pub partial: usize,
     /// Time spent searching, in milliseconds.
     pub took_ms: f64,
     /// The search ran out of its time budget: `total` and `hits` cover only the documents
@@ -38,6 +42,7 @@ impl SearchJson {
         SearchJson {
             query: response.query,
             total: response.total,
+            partial: response.partial,
             took_ms: response.took_ms,
             timed_out: response.timed_out,
             hits: response
@@ -69,6 +74,13 @@ pub struct HitJson {
     /// Every matching 条 with its snippet, when asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub articles: Option<Vec<ArticleJson>>,
+    /// The query's terms this document lacks (only on the partial matches listed after the
+    /// full ones).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+    /// The score broken into its parts, with `explain=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<ScoreDetail>,
 }
 
 impl HitJson {
@@ -89,6 +101,8 @@ impl HitJson {
                     })
                     .collect()
             }),
+            missing: hit.missing,
+            explanation: hit.explanation,
         }
     }
 }

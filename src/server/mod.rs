@@ -30,7 +30,7 @@ use warp::{Filter, Reply};
 use crate::error::Error;
 use crate::search::{Engine, DEFAULT_SIMILAR};
 use json::{DocumentJson, SearchJson};
-use params::{body_parameters, parse_number, search_request};
+use params::{analyze_text, body_parameters, parse_number, search_request};
 use reply::{blocking, handle_rejection, reply_result};
 
 /// Largest request body accepted (`POST /api/search`).
@@ -144,6 +144,18 @@ pub fn routes(
                 }
             }
         });
+    let analyze = warp::path!("api" / "analyze")
+        .and(warp::get())
+        .and(warp::query::<HashMap<String, String>>())
+        .and(with_engine.clone())
+        .then(
+            |params: HashMap<String, String>, engine: Arc<Engine>| async move {
+                match analyze_text(&params) {
+                    Ok(text) => blocking(move || Ok(engine.analyze(&text))).await,
+                    Err(error) => reply_result::<()>(Err(error)),
+                }
+            },
+        );
     let stats = warp::path!("api" / "stats")
         .and(warp::get())
         .and(with_engine.clone())
@@ -181,6 +193,8 @@ pub fn routes(
         .or(search)
         .unify()
         .or(document)
+        .unify()
+        .or(analyze)
         .unify()
         .or(stats)
         .unify()

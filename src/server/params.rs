@@ -43,7 +43,14 @@ fn parse_flag(
 fn search_parameters() -> Vec<&'static str> {
     let mut names = vec!["q", "limit", "offset"];
     names.extend(Filter::all().map(Filter::name));
-    names.extend(["sort", "facets", "articles", "highlight"]);
+    names.extend([
+        "sort",
+        "facets",
+        "articles",
+        "highlight",
+        "match",
+        "explain",
+    ]);
     names
 }
 
@@ -51,9 +58,9 @@ fn search_parameters() -> Vec<&'static str> {
 pub fn search_request(params: &HashMap<String, String>) -> Result<SearchRequest, Error> {
     let known = search_parameters();
     if let Some(unknown) = params.keys().find(|key| !known.contains(&key.as_str())) {
-        return Err(Error::InvalidParameter {
-            name: "request",
-            message: format!("unknown parameter `{unknown}`: use {}", known.join(", ")),
+        return Err(Error::UnknownParameter {
+            name: unknown.clone(),
+            known: known.join(", "),
         });
     }
     let q = params.get("q").ok_or_else(|| Error::InvalidParameter {
@@ -74,7 +81,35 @@ pub fn search_request(params: &HashMap<String, String>) -> Result<SearchRequest,
     request.facets = parse_flag(params, "facets", false)?;
     request.articles = parse_flag(params, "articles", false)?;
     request.highlight = parse_flag(params, "highlight", true)?;
+    if let Some(mode) = params.get("match") {
+        request.match_mode = mode.parse()?;
+    }
+    request.explain = parse_flag(params, "explain", false)?;
     Ok(request)
+}
+
+/// The text of `GET /api/analyze?text=…`.
+pub fn analyze_text(params: &HashMap<String, String>) -> Result<String, Error> {
+    if let Some(unknown) = params.keys().find(|key| key.as_str() != "text") {
+        return Err(Error::UnknownParameter {
+            name: unknown.clone(),
+            known: "text".to_string(),
+        });
+    }
+    let text = params.get("text").ok_or_else(|| Error::InvalidParameter {
+        name: "text",
+        message: "missing: add ?text=the+text+or+query".to_string(),
+    })?;
+    if text.chars().count() > crate::query::MAX_QUERY_CHARS {
+        return Err(Error::InvalidParameter {
+            name: "text",
+            message: format!(
+                "longer than {} characters: analyse a shorter text",
+                crate::query::MAX_QUERY_CHARS
+            ),
+        });
+    }
+    Ok(text.clone())
 }
 
 /// The parameters of a JSON body: an object of strings, numbers and booleans.

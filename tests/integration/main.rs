@@ -15,4 +15,5 @@ mod ingestion;
 mod large;
 mod matching;
 mod query_language;
+mod ranking;
 mod robustness;

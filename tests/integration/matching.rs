@@ -91,38 +91,6 @@ fn unquoted_recall_is_never_below_quoted() {
 }
 
 #[test]
-fn substring_matches_rank_above_scattered_words() {
-    // 科技创新 as a whole vs. 科技 … 创新 apart.
-    let engine = sample_engine();
-    let mut request = SearchRequest::new("科技创新");
-    request.limit = 1000;
-    let response = engine.search(&request).unwrap();
-    let exact = quoted_ids(engine, "科技创新");
-    let first_scattered = response
-        .hits
-        .iter()
-        .position(|hit| !exact.contains(&hit.id));
-    let last_exact = response
-        .hits
-        .iter()
-        .rposition(|hit| exact.contains(&hit.id));
-    if let (Some(first_scattered), Some(last_exact)) = (first_scattered, last_exact) {
-        assert!(
-            last_exact < first_scattered,
-            "a scattered match outranks an exact one"
-        );
-    }
-    assert_eq!(
-        response
-            .hits
-            .iter()
-            .filter(|hit| exact.contains(&hit.id))
-            .count(),
-        exact.len()
-    );
-}
-
-#[test]
 fn token_offsets_cover_the_original_text_of_a_whole_document() {
     let path = sample_file("环太湖科技创新圈.txt");
     let text = std::fs::read_to_string(&path).unwrap();

@@ -106,13 +106,14 @@ async function renderResults(current) {
     return;
   }
   const cut = response.timed_out ? '；检索超时，结果不完整' : '';
-  setStatus(`共 ${response.total} 篇文件（${response.took_ms.toFixed(1)} 毫秒${cut}）`);
+  const partial = response.partial ? `，另列 ${response.partial} 篇缺少部分检索词的文件` : '';
+  setStatus(`共 ${response.total} 篇文件${partial}（${response.took_ms.toFixed(1)} 毫秒${cut}）`);
   $("results-view").hidden = false;
   $("sort").value = current.sort;
   renderFilters(current);
   renderFacets(current, response.facets || {});
   renderHits(current, response.hits);
-  renderPager(current, response.total);
+  renderPager(current, response.total + (response.partial || 0));
 }
 
 function renderFilters(current) {
@@ -154,7 +155,12 @@ function renderHits(current, hits) {
       .filter(Boolean).map((value) => element("span", {}, value));
     const snippet = element("p", { className: "snippet" },
       hit.article ? element("span", { className: "article" }, hit.article) : null, markedNodes(hit.snippet));
-    return element("li", { className: "hit" }, element("h2", {}, link), element("div", { className: "meta" }, ...meta), snippet);
+    const missing = (hit.missing || []).length
+      ? element("div", { className: "missing", title: "此文件不含这些检索词，排在含全部检索词的文件之后" },
+        "缺少：", ...hit.missing.map((term) => element("s", {}, term)))
+      : null;
+    return element("li", { className: hit.missing && hit.missing.length ? "hit partial" : "hit" },
+      element("h2", {}, link), element("div", { className: "meta" }, ...meta), missing, snippet);
   });
   $("hits").replaceChildren(...items);
 }

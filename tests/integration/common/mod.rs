@@ -142,6 +142,11 @@ fn build(corpus: PathBuf, name: &str) -> (tempfile::TempDir, Engine) {
     (dir, engine)
 }
 
+/// A fresh index of the sample corpus, for a test that changes its engine.
+pub fn build_sample_copy() -> (tempfile::TempDir, Engine) {
+    build(sample_corpus(), "sample-copy")
+}
+
 /// The index of the sample corpus, built once per test run.
 pub fn sample_engine() -> &'static Engine {
     static ENGINE: OnceLock<(tempfile::TempDir, Engine)> = OnceLock::new();

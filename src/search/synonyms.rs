@@ -1,0 +1,120 @@
+//! The thesaurus a search expands terms with: the shipped one, plus a user's file that is
+//! reread when it changes (so `serve` picks up edits without a restart or a reindex).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::SystemTime;
+
+use crate::analysis::expansion::Thesaurus;
+use crate::error::Result;
+
+/// The shipped thesaurus, or the shipped one with a user's file, kept current.
+pub struct Synonyms {
+    file: Option<PathBuf>,
+    /// The file's modification time when last read, and what it gave.
+    state: RwLock<(Option<SystemTime>, Arc<Thesaurus>)>,
+}
+
+impl Default for Synonyms {
+    fn default() -> Synonyms {
+        Synonyms {
+            file: None,
+            state: RwLock::new((None, Arc::new(Thesaurus::shipped().clone()))),
+        }
+    }
+}
+
+impl Synonyms {
+    /// The shipped thesaurus with `file` added; an error names the file and the bad line.
+    pub fn from_file(file: &Path) -> Result<Synonyms> {
+        let thesaurus = Thesaurus::with_file(file)?;
+        Ok(Synonyms {
+            file: Some(file.to_path_buf()),
+            state: RwLock::new((modified(file), Arc::new(thesaurus))),
+        })
+    }
+
+    /// The user's file, if any.
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
+    }
+
+    /// The thesaurus now: the user's file is reread when its modification time changed. A
+    /// file that no longer parses is reported on standard error and the last good version is
+    /// kept.
+    pub fn current(&self) -> Arc<Thesaurus> {
+        let Some(file) = &self.file else {
+            return self.read().1.clone();
+        };
+        let now = modified(file);
+        {
+            let state = self.read();
+            if state.0 == now {
+                return state.1.clone();
+            }
+        }
+        let mut state = match self.state.write() {
+            Ok(state) => state,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if state.0 != now {
+            state.0 = now;
+            match Thesaurus::with_file(file) {
+                Ok(thesaurus) => state.1 = Arc::new(thesaurus),
+                Err(error) => eprintln!("warning: {error}; keeping the synonyms read before"),
+            }
+        }
+        state.1.clone()
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, (Option<SystemTime>, Arc<Thesaurus>)> {
+        match self.state.read() {
+            Ok(state) => state,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+}
+
+fn modified(file: &Path) -> Option<SystemTime> {
+    std::fs::metadata(file).and_then(|m| m.modified()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_changed_file_is_reread_and_a_broken_one_keeps_the_last_good() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("mine.txt");
+        std::fs::write(&file, "太湖 = 震泽\n").unwrap();
+        let synonyms = Synonyms::from_file(&file).unwrap();
+        let has = |synonyms: &Synonyms, text: &str| {
+            crate::analysis::expansion::forms("太湖", &synonyms.current())
+                .iter()
+                .any(|form| form.text == text)
+        };
+        assert!(has(&synonyms, "震泽"));
+        // A different modification time, as an editor's save gives.
+        std::fs::write(&file, "太湖 = 具区\n").unwrap();
+        let later = SystemTime::now() + std::time::Duration::from_secs(5);
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
+        assert!(has(&synonyms, "具区"));
+        assert!(!has(&synonyms, "震泽"));
+        std::fs::write(&file, "太湖 具区\n").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_modified(later + std::time::Duration::from_secs(5))
+            .unwrap();
+        assert!(has(&synonyms, "具区"), "the last good file is kept");
+        let error = Synonyms::from_file(&file).err().unwrap().to_string();
+        assert!(error.contains("mine.txt:1"), "{error}");
+    }
+}
