@@ -140,7 +140,7 @@ impl Engine {
         let tree = request.tree()?;
         let budget = self.time_budget.map_or_else(Budget::unlimited, Budget::new);
         let thesaurus = self.synonyms.current();
-        let planner = || Planner::new(&self.fields, &thesaurus, budget.clone());
+        let planner = || Planner::new(&self.fields, &thesaurus, budget.clone()).typed(&request.q);
         let plan = planner().plan(&tree);
         let ranking = plan.query.box_clone();
         let query = BudgetQuery::new(plan.query, budget.clone());

@@ -55,6 +55,9 @@ pub struct Planner<'a> {
     ranking: Vec<Box<dyn Query>>,
     /// The query's positive terms as typed (an expansion that is one of them is skipped).
     query_terms: Vec<String>,
+    /// The query text as typed, when known: a title typed with its punctuation
+    /// (`刑法修正案(七)`, whose parentheses the grammar reads as grouping) is still a title.
+    typed: Option<String>,
 }
 
 impl<'a> Planner<'a> {
@@ -68,7 +71,14 @@ impl<'a> Planner<'a> {
             highlights: Vec::new(),
             ranking: Vec::new(),
             query_terms: Vec::new(),
+            typed: None,
         }
+    }
+
+    /// The query text as the user typed it, for recognising a typed title.
+    pub fn typed(mut self, q: &str) -> Planner<'a> {
+        self.typed = Some(q.to_string());
+        self
     }
 
     /// The query that matches and ranks `tree`: the exact matcher, scored by the terms'
@@ -134,13 +144,23 @@ impl<'a> Planner<'a> {
         let terms = tree.positive_terms();
         if !terms.is_empty() {
             let whole: String = terms.iter().map(|(text, _)| *text).collect();
+            let mut keys = vec![title_key(&whole)];
+            keys.extend(self.typed.as_deref().map(title_key));
+            keys.dedup();
+            let titles: Vec<(Occur, Box<dyn Query>)> = keys
+                .iter()
+                .map(|key| {
+                    let query: Box<dyn Query> = Box::new(TermQuery::new(
+                        Term::from_field_text(fields.title_key, key),
+                        IndexRecordOption::Basic,
+                    ));
+                    (Occur::Should, query)
+                })
+                .collect();
             clauses.push((
                 Occur::Should,
                 Box::new(ConstScoreQuery::new(
-                    Box::new(TermQuery::new(
-                        Term::from_field_text(fields.title_key, &title_key(&whole)),
-                        IndexRecordOption::Basic,
-                    )),
+                    Box::new(BooleanQuery::new(titles)),
                     weights::EXACT_TITLE,
                 )),
             ));
