@@ -12,7 +12,17 @@ fn main() -> ExitCode {
         dictionaries,
         synonyms,
         command,
-    } = cli::args::Cli::parse();
+    } = match cli::args::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let args: Vec<String> = std::env::args().collect();
+            if let Some(hint) = cli::args::exclusion_hint(&error, &args) {
+                eprintln!("error: {hint}");
+                return ExitCode::from(2);
+            }
+            error.exit()
+        }
+    };
     let result = policy_search::analysis::use_dictionaries(&dictionaries)
         .and_then(|()| cli::run(command, synonyms.as_deref()));
     match result {

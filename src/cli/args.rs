@@ -29,6 +29,23 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// For a command line clap refused because an exclusion (`-草案`) stood where it looked for
+/// options: what to type instead. Options are ASCII, so `-` before anything else is a query.
+pub fn exclusion_hint(error: &clap::Error, args: &[String]) -> Option<String> {
+    if error.kind() != clap::error::ErrorKind::UnknownArgument {
+        return None;
+    }
+    let excluded = args.iter().find(|arg| {
+        arg.strip_prefix('-')
+            .and_then(|rest| rest.trim_start_matches('-').chars().next())
+            .is_some_and(|c| !c.is_ascii())
+    })?;
+    Some(format!(
+        "`{excluded}` is an exclusion, not an option: put `--` before the query, e.g. \
+         `policy-search search -- {excluded} 太湖`"
+    ))
+}
+
 #[derive(Subcommand)]
 pub enum Command {
     /// Build or update the index from corpus files (.txt .md .html .pdf .docx .json .jsonl

@@ -126,6 +126,13 @@ pub fn update_index_observed(
 ) -> Result<BuildReport> {
     let started = Instant::now();
     let observer = RefCell::new(observer);
+    // A corpus path that is not there is refused before the index folder is touched: an empty
+    // index created for nothing would read as a damaged one.
+    if let Some(missing) = paths.iter().find(|path| !path.exists()) {
+        return Err(Error::CorpusNotFound {
+            path: missing.clone(),
+        });
+    }
     let (index, fields, streams) = open_or_create(dir)?;
     let previous = last_build(dir);
     // The word view was cut with the dictionaries recorded in the index: other ones mean every

@@ -106,6 +106,9 @@ fn errors_are_one_line_with_a_meaningful_exit_code() {
         text(&output.stderr).trim(),
         "error: corpus path missing does not exist"
     );
+    // Nothing was created for it: a later `index` builds normally and `search` does not
+    // report a damaged index.
+    assert!(!dir.path().join("idx/meta.json").exists());
 
     assert!(policy_search(
         &["index", "--corpus", "corpus", "--index", "idx"],
@@ -376,4 +379,35 @@ fn search_timeout_ms_marks_a_cut_short_answer() {
         dir.path(),
     );
     assert_fails_with(&output, 2, "--timeout-ms");
+}
+
+#[test]
+fn analyze_shows_units_words_and_synonyms_and_takes_a_users_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = policy_search(&["analyze", "无人机", "环太湖"], dir.path());
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(stdout.contains("units:      无 人 机 环 太 湖"), "{stdout}");
+    assert!(stdout.contains("无人驾驶航空器 (synonym)"), "{stdout}");
+    let file = dir.path().join("mine.txt");
+    std::fs::write(&file, "震泽 = 太湖\n").unwrap();
+    let output = policy_search(
+        &["--synonyms", file.to_str().unwrap(), "analyze", "震泽"],
+        dir.path(),
+    );
+    assert!(text(&output.stdout).contains("太湖 (synonym)"));
+    std::fs::write(&file, "震泽 太湖\n").unwrap();
+    let output = policy_search(
+        &["--synonyms", file.to_str().unwrap(), "analyze", "震泽"],
+        dir.path(),
+    );
+    assert_fails_with(&output, 2, "mine.txt:1: expected forms joined by `=`");
+}
+
+#[test]
+fn an_exclusion_before_the_query_gets_a_hint_not_a_cut_word() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = policy_search(&["search", "-草案", "太湖"], dir.path());
+    assert_fails_with(&output, 2, "`-草案` is an exclusion, not an option");
+    assert!(!text(&output.stderr).contains("'-草'"));
 }

@@ -488,3 +488,58 @@ fn a_cors_preflight_is_answered_for_the_allowed_origin() {
     }
     assert!(options().check().is_ok());
 }
+
+#[test]
+fn partial_matches_say_what_they_lack_and_match_all_keeps_strict() {
+    let (status, body) = api_get(&format!("/api/search?q={}", encode("电子政务 太湖")));
+    assert_eq!(status, 200, "{body}");
+    let answer = json(&body);
+    assert_eq!(answer["total"], 0);
+    assert_eq!(answer["partial"], 3);
+    assert_eq!(answer["hits"][0]["title"], "太湖流域管理条例");
+    assert_eq!(answer["hits"][0]["missing"], serde_json::json!(["电子政务"]));
+    let (_, body) = api_get(&format!(
+        "/api/search?q={}&match=all",
+        encode("电子政务 太湖")
+    ));
+    let answer = json(&body);
+    assert_eq!(answer["partial"], 0);
+    assert_eq!(answer["hits"].as_array().unwrap().len(), 0);
+    // A full match carries no `missing` field at all (bodies stay as they were).
+    let (_, body) = api_get(&format!("/api/search?q={}", encode("太湖")));
+    assert!(json(&body)["hits"][0].get("missing").is_none());
+    let (status, body) = api_get("/api/search?q=x&match=some");
+    assert_eq!(status, 400);
+    assert!(body.contains("match"), "{body}");
+}
+
+#[test]
+fn explain_and_analyze_show_why() {
+    let (status, body) = api_get(&format!("/api/search?q={}&explain=true", encode("太湖")));
+    assert_eq!(status, 200, "{body}");
+    let hit = &json(&body)["hits"][0];
+    let explanation = &hit["explanation"];
+    let value = explanation["value"].as_f64().unwrap();
+    assert!((value - hit["score"].as_f64().unwrap()).abs() < 1e-3 * value.max(1.0));
+    assert!(explanation.to_string().contains("occurrences in the title"));
+    let (status, body) = api_get(&format!("/api/analyze?text={}", encode("无人机 \"湖科\"")));
+    assert_eq!(status, 200, "{body}");
+    let analysis = json(&body);
+    assert_eq!(analysis["units"][0], "无");
+    let forms = analysis["terms"][0]["forms"].to_string();
+    assert!(forms.contains("无人驾驶航空器"), "{forms}");
+    assert_eq!(analysis["terms"][1]["quoted"], true);
+    assert_eq!(analysis["terms"][1]["forms"].as_array().unwrap().len(), 1);
+    let (status, body) = api_get("/api/analyze");
+    assert_eq!(status, 400);
+    assert!(body.contains("text"), "{body}");
+}
+
+#[test]
+fn an_unknown_parameter_is_named() {
+    let (status, body) = api_get("/api/search?q=太湖&foo=1");
+    assert_eq!(status, 400);
+    let message = json(&body)["error"]["message"].as_str().unwrap().to_string();
+    assert!(message.starts_with("unknown parameter `foo`"), "{message}");
+    assert!(!message.contains("`request`"), "{message}");
+}
