@@ -32,3 +32,19 @@ for name in word phrase; do
     echo "http $name query, $connections connections: $rps requests/s, p99 $p99, error lines: $errors"
   done
 done
+
+# Saturation: 40 clients send expensive searches (every hit of 的 with every matching 条)
+# while one client sends the word query; the heavy ones beyond the server's slots get 503 with
+# Retry-After, the cheap one keeps its latency. The server's peak resident memory is reported.
+heavy="/api/search?q=%E7%9A%84&limit=1000&articles=true"                      # 的
+wrk -t2 -c40 -d20s "http://127.0.0.1:$port$heavy" > /tmp/policy-search-heavy.txt &
+flood=$!
+sleep 2
+result=$(wrk -t1 -c1 -d15s --latency "http://127.0.0.1:$port$word")
+wait $flood
+cheap_p99=$(echo "$result" | awk '$1 == "99%" {print $2}')
+cheap_rps=$(echo "$result" | awk '/Requests\/sec/ {print $2}')
+heavy_total=$(awk '/requests in/ {print $1}' /tmp/policy-search-heavy.txt)
+heavy_refused=$(awk '/Non-2xx/ {print $NF}' /tmp/policy-search-heavy.txt)
+rss=$(awk '/VmHWM/ {printf "%.0f MB", $2 / 1024}' /proc/$server/status)
+echo "under 40 clients of limit=1000&articles=true: word query p99 $cheap_p99 ($cheap_rps requests/s); heavy requests $heavy_total, refused with 503 ${heavy_refused:-0}; server peak RSS $rss"

@@ -25,7 +25,10 @@ pub fn run(
         .with_writer(std::io::stderr)
         .with_ansi(ansi)
         .try_init();
-    let options = ServerOptions { cors_origin: cors };
+    let options = ServerOptions {
+        cors_origin: cors,
+        ..ServerOptions::default()
+    };
     options.check()?;
     let engine =
         Arc::new(open_or_build(index, synonyms)?.with_time_budget(time_budget(timeout_ms)));

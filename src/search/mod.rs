@@ -190,22 +190,14 @@ impl Engine {
             partial = count.saturating_sub(total);
         }
         let missing = self.missing_terms(&searcher, &optional_terms, &scored)?;
-        let hits = scored
-            .into_iter()
-            .zip(missing)
-            .map(|((score, address), missing)| {
-                let document: TantivyDocument = searcher.doc(address).map_err(|e| self.error(e))?;
-                let mut hit = self.hit(&document, score, &plan.highlights, request.articles);
-                hit.missing = missing;
-                if request.explain {
-                    let explanation = ranking
-                        .explain(&searcher, address)
-                        .map_err(|e| self.error(e))?;
-                    hit.explanation = Some(ScoreDetail::from(&explanation));
-                }
-                Ok(hit)
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let hits = self.build_hits(
+            &searcher,
+            scored.into_iter().zip(missing).collect(),
+            &plan.highlights,
+            request,
+            ranking.as_ref(),
+            &budget,
+        )?;
         Ok(SearchResponse {
             query: request.q.clone(),
             total,
@@ -215,6 +207,37 @@ impl Engine {
             hits,
             facets,
         })
+    }
+
+    /// The hits for `scored` documents, each with the terms it lacks. The budget covers them
+    /// too (stored text, snippets, every matching 条): out of time, the hits built so far are
+    /// kept, best first, and the rest dropped (the answer says it timed out).
+    fn build_hits(
+        &self,
+        searcher: &Searcher,
+        scored: Vec<((f32, DocAddress), Vec<String>)>,
+        highlights: &[Pattern],
+        request: &SearchRequest,
+        ranking: &dyn Query,
+        budget: &Budget,
+    ) -> Result<Vec<Hit>> {
+        let mut hits = Vec::with_capacity(scored.len());
+        for ((score, address), missing) in scored {
+            if budget.check() {
+                break;
+            }
+            let document: TantivyDocument = searcher.doc(address).map_err(|e| self.error(e))?;
+            let mut hit = self.hit(&document, score, highlights, request.articles);
+            hit.missing = missing;
+            if request.explain {
+                let explanation = ranking
+                    .explain(searcher, address)
+                    .map_err(|e| self.error(e))?;
+                hit.explanation = Some(ScoreDetail::from(&explanation));
+            }
+            hits.push(hit);
+        }
+        Ok(hits)
     }
 
     /// For each hit, the optional terms (as typed) whose matcher does not match it.
@@ -476,5 +499,60 @@ impl Engine {
             missing: Vec::new(),
             explanation: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::expansion::Thesaurus;
+
+    #[test]
+    fn a_spent_budget_stops_building_hits_and_time_builds_them_all() {
+        let corpus = tempfile::tempdir().unwrap();
+        for (name, text) in [
+            (
+                "a.txt",
+                "太湖流域管理条例\n第一条 为了加强太湖流域水资源保护。",
+            ),
+            ("b.txt", "环太湖科技创新圈\n共建环太湖科技创新圈。"),
+            ("c.txt", "长江保护法\n太湖、巢湖等重点湖泊。"),
+        ] {
+            std::fs::write(corpus.path().join(name), text).unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        crate::index::build_index(&[corpus.path().to_path_buf()], dir.path(), |_| {}).unwrap();
+        let engine = Engine::open(dir.path()).unwrap();
+        let searcher = engine.reader.searcher();
+        let thesaurus = Thesaurus::default();
+        let plan = Planner::new(&engine.fields, &thesaurus, Budget::unlimited())
+            .plan(&parse("太湖").unwrap());
+        let scored: Vec<(f32, DocAddress)> = searcher
+            .search(
+                plan.query.as_ref(),
+                &TopDocs::with_limit(10).order_by_score(),
+            )
+            .unwrap();
+        assert_eq!(scored.len(), 3);
+        let with_missing = || scored.iter().map(|s| (*s, Vec::new())).collect::<Vec<_>>();
+        let request = SearchRequest::new("太湖");
+        let build = |budget: &Budget| {
+            engine
+                .build_hits(
+                    &searcher,
+                    with_missing(),
+                    &plan.highlights,
+                    &request,
+                    plan.query.as_ref(),
+                    budget,
+                )
+                .unwrap()
+        };
+        let spent = Budget::new(Duration::ZERO);
+        assert!(build(&spent).is_empty());
+        assert!(spent.was_spent());
+        let hits = build(&Budget::unlimited());
+        assert_eq!(hits.len(), 3);
+        assert!(hits.iter().all(|hit| hit.snippet.has_match()));
     }
 }

@@ -65,6 +65,9 @@ pub mod weights {
     pub const COVERAGE: f32 = 1_000.0;
 }
 
+/// The bigrams of a term read to count it in one part: its rarest ones.
+const MAX_COUNTED_TERMS: usize = 3;
+
 /// One part of a document (title or body) as a term is counted in it: the terms whose
 /// least frequency is the term's count there.
 #[derive(Debug, Clone)]
@@ -119,16 +122,24 @@ impl Query for TermScore {
             // each part, and the parts together at least the largest of those.
             let mut doc_freq = 0;
             for part in &self.parts {
-                let mut least = u64::MAX;
+                // The rarest bigrams bound the count the most tightly and are the cheapest to
+                // look up: only those few are read.
+                let mut by_rarity = Vec::with_capacity(part.terms.len());
                 for term in &part.terms {
-                    least = least.min(searcher.doc_freq(term)?);
+                    by_rarity.push((searcher.doc_freq(term)?, term.clone()));
                 }
-                doc_freq = doc_freq.max(least);
+                by_rarity.sort_by_key(|(frequency, _)| *frequency);
+                by_rarity.truncate(MAX_COUNTED_TERMS);
+                doc_freq = doc_freq.max(by_rarity.first().map_or(0, |(f, _)| *f));
                 let mut tokens = 0;
                 for segment in searcher.segment_readers() {
                     tokens += segment.inverted_index(part.field)?.total_num_tokens();
                 }
-                parts.push((part.clone(), (tokens as Score / docs as Score).max(1.0)));
+                let counted = PartTerms {
+                    terms: by_rarity.into_iter().map(|(_, term)| term).collect(),
+                    ..part.clone()
+                };
+                parts.push((counted, (tokens as Score / docs as Score).max(1.0)));
             }
             idf_value = idf(doc_freq.min(docs), docs);
         } else {

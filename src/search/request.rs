@@ -184,7 +184,8 @@ pub struct SearchResponse {
     /// Time spent searching, in milliseconds.
     pub took_ms: f64,
     /// The search ran out of its time budget: `total` and `hits` cover only the documents
-    /// matched until then.
+    /// matched until then, and `hits` may be fewer than asked for (those whose text and
+    /// snippets were built in time, best first).
     pub timed_out: bool,
     /// The hits, best first.
     pub hits: Vec<Hit>,

@@ -13,6 +13,7 @@
 //! Searches run on Tokio's blocking pool, so a slow search never stalls other requests. The
 //! engine's reader reloads by itself within a second of a commit by another process.
 
+pub mod admission;
 pub mod json;
 mod params;
 mod reply;
@@ -29,9 +30,10 @@ use warp::{Filter, Reply};
 
 use crate::error::Error;
 use crate::search::{Engine, DEFAULT_SIMILAR};
+use admission::{is_heavy, Admission};
 use json::{DocumentJson, SearchJson};
 use params::{analyze_text, body_parameters, parse_number, search_request};
-use reply::{blocking, handle_rejection, reply_result};
+use reply::{blocking, handle_rejection, overloaded, reply_result};
 
 /// Largest request body accepted (`POST /api/search`).
 pub const MAX_BODY_BYTES: u64 = 64 * 1024;
@@ -49,6 +51,8 @@ const CONTENT_SECURITY_POLICY: &str =
 pub struct ServerOptions {
     /// An origin allowed to call the API from a browser (CORS); none by default.
     pub cors_origin: Option<String>,
+    /// The slots heavy requests share (see [`admission`]).
+    pub admission: Admission,
 }
 
 fn static_file(content: &'static str, content_type: &'static str) -> Response {
@@ -99,16 +103,29 @@ pub fn routes(
         .and(warp::body::content_length_limit(MAX_BODY_BYTES))
         .and(warp::body::bytes())
         .map(|body: warp::hyper::body::Bytes| body_parameters(&body));
+    let admission = options.admission.clone();
+    let with_admission = warp::any().map(move || admission.clone());
     let search = search_get
         .map(Ok)
         .or(search_post)
         .unify()
         .and(with_engine.clone())
+        .and(with_admission.clone())
         .then(
-            |params: Result<HashMap<String, String>, Error>, engine: Arc<Engine>| async move {
+            |params: Result<HashMap<String, String>, Error>,
+             engine: Arc<Engine>,
+             admission: Admission| async move {
                 match params.and_then(|params| search_request(&params)) {
                     Ok(request) => {
+                        let permit = match is_heavy(&request) {
+                            true => match admission.heavy().await {
+                                Some(permit) => Some(permit),
+                                None => return overloaded(),
+                            },
+                            false => None,
+                        };
                         blocking(move || {
+                            let _slot = permit;
                             let highlight = request.highlight;
                             engine
                                 .search(&request)
@@ -126,24 +143,48 @@ pub fn routes(
         .and(warp::get())
         .and(with_engine.clone())
         .and(warp::query::<HashMap<String, String>>())
-        .then(|tail: warp::path::Tail, engine: Arc<Engine>, params: HashMap<String, String>| async move {
-            let decode = |raw: &str| percent_encoding::percent_decode_str(raw).decode_utf8_lossy().into_owned();
-            // Ids are percent-encoded (`/` as %2F), so a literal `/similar` ends the id.
-            match tail.as_str().strip_suffix("/similar") {
-                Some(raw) => {
-                    let id = decode(raw);
-                    match parse_number(&params, "limit", DEFAULT_SIMILAR) {
-                        Ok(limit) => blocking(move || engine.similar(&id, limit)).await,
-                        Err(error) => reply_result::<()>(Err(error)),
+        .and(with_admission)
+        .then(
+            |tail: warp::path::Tail,
+             engine: Arc<Engine>,
+             params: HashMap<String, String>,
+             admission: Admission| async move {
+                let decode = |raw: &str| {
+                    percent_encoding::percent_decode_str(raw)
+                        .decode_utf8_lossy()
+                        .into_owned()
+                };
+                // Ids are percent-encoded (`/` as %2F), so a literal `/similar` ends the id.
+                match tail.as_str().strip_suffix("/similar") {
+                    Some(raw) => {
+                        let id = decode(raw);
+                        match parse_number(&params, "limit", DEFAULT_SIMILAR) {
+                            Ok(limit) => match admission.heavy().await {
+                                Some(slot) => {
+                                    blocking(move || {
+                                        let _slot = slot;
+                                        engine.similar(&id, limit)
+                                    })
+                                    .await
+                                }
+                                None => overloaded(),
+                            },
+                            Err(error) => reply_result::<()>(Err(error)),
+                        }
+                    }
+                    None => {
+                        let id = decode(tail.as_str());
+                        let q = params.get("q").cloned();
+                        blocking(move || {
+                            engine
+                                .document_view(&id, q.as_deref())
+                                .map(DocumentJson::from)
+                        })
+                        .await
                     }
                 }
-                None => {
-                    let id = decode(tail.as_str());
-                    let q = params.get("q").cloned();
-                    blocking(move || engine.document_view(&id, q.as_deref()).map(DocumentJson::from)).await
-                }
-            }
-        });
+            },
+        );
     let analyze = warp::path!("api" / "analyze")
         .and(warp::get())
         .and(warp::query::<HashMap<String, String>>())

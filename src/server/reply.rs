@@ -42,6 +42,24 @@ pub fn reply_result<T: Serialize>(result: Result<T, Error>) -> Response {
     }
 }
 
+/// 503 with `Retry-After`: every heavy slot is taken (see [`super::admission`]).
+pub fn overloaded() -> Response {
+    let mut response = error_reply(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "overloaded",
+        format!(
+            "the server is busy with heavy requests (limit over {}, articles, explain, similar): retry in {} s, or ask for fewer hits",
+            super::admission::HEAVY_LIMIT,
+            super::admission::RETRY_AFTER_SECONDS
+        ),
+    );
+    response.headers_mut().insert(
+        warp::http::header::RETRY_AFTER,
+        warp::http::HeaderValue::from(super::admission::RETRY_AFTER_SECONDS),
+    );
+    response
+}
+
 /// Run `work` on the blocking pool so a slow search never stalls the async threads.
 pub async fn blocking<T: Serialize + Send + 'static>(
     work: impl FnOnce() -> Result<T, Error> + Send + 'static,

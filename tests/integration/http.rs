@@ -32,6 +32,7 @@ fn sample_index() -> &'static std::path::Path {
 fn options() -> ServerOptions {
     ServerOptions {
         cors_origin: Some(ORIGIN.to_string()),
+        ..ServerOptions::default()
     }
 }
 
@@ -480,6 +481,7 @@ fn a_cors_preflight_is_answered_for_the_allowed_origin() {
     ] {
         let options = ServerOptions {
             cors_origin: Some(origin.to_string()),
+            ..ServerOptions::default()
         };
         match options.check() {
             Err(policy_search::Error::InvalidParameter { name, .. }) => assert_eq!(name, "cors"),
@@ -497,7 +499,10 @@ fn partial_matches_say_what_they_lack_and_match_all_keeps_strict() {
     assert_eq!(answer["total"], 0);
     assert_eq!(answer["partial"], 3);
     assert_eq!(answer["hits"][0]["title"], "太湖流域管理条例");
-    assert_eq!(answer["hits"][0]["missing"], serde_json::json!(["电子政务"]));
+    assert_eq!(
+        answer["hits"][0]["missing"],
+        serde_json::json!(["电子政务"])
+    );
     let (_, body) = api_get(&format!(
         "/api/search?q={}&match=all",
         encode("电子政务 太湖")
@@ -539,7 +544,53 @@ fn explain_and_analyze_show_why() {
 fn an_unknown_parameter_is_named() {
     let (status, body) = api_get("/api/search?q=太湖&foo=1");
     assert_eq!(status, 400);
-    let message = json(&body)["error"]["message"].as_str().unwrap().to_string();
+    let message = json(&body)["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(message.starts_with("unknown parameter `foo`"), "{message}");
     assert!(!message.contains("`request`"), "{message}");
+}
+
+#[test]
+fn heavy_requests_past_their_slots_get_503_with_retry_after_while_light_ones_answer() {
+    use policy_search::server::admission::Admission;
+    let admission = Admission::new(1, std::time::Duration::ZERO);
+    let options = ServerOptions {
+        admission: admission.clone(),
+        ..ServerOptions::default()
+    };
+    let engine = Arc::new(Engine::open(sample_index()).unwrap());
+    let routes = policy_search::server::routes(engine, &options);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let get = |path: &str| {
+        runtime.block_on(
+            warp::test::request()
+                .method("GET")
+                .path(path)
+                .reply(&routes),
+        )
+    };
+    let heavy = format!("/api/search?q={}&limit=1000", encode("的"));
+    let light = format!("/api/search?q={}", encode("太湖"));
+    // Another heavy request holds the only slot.
+    let slot = admission.try_heavy().unwrap();
+    let response = get(&heavy);
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers()["retry-after"], "1");
+    let body = String::from_utf8_lossy(response.body()).into_owned();
+    assert_eq!(error_code(&body), "overloaded");
+    assert_eq!(
+        get(&light).status(),
+        200,
+        "a top 10 does not wait for heavy slots"
+    );
+    let similar = format!(
+        "/api/documents/{}/similar",
+        encode("行政法规/太湖流域管理条例(2011-09-07).md")
+    );
+    assert_eq!(get(&similar).status(), 503);
+    drop(slot);
+    assert_eq!(get(&heavy).status(), 200);
+    assert_eq!(get(&similar).status(), 200);
 }
