@@ -21,8 +21,8 @@ pub mod synonyms;
 
 pub use request::{
     ArticleHit, DocumentView, Hit, MatchMode, ScoreDetail, SearchRequest, SearchResponse, Section,
-    Similar, Sort, Stats, DEFAULT_LIMIT, DEFAULT_SIMILAR, DEFAULT_TIME_BUDGET, MAX_LIMIT,
-    MAX_OFFSET,
+    Similar, Sort, Stats, Truncated, DEFAULT_LIMIT, DEFAULT_SIMILAR, DEFAULT_TIME_BUDGET,
+    MAX_LIMIT, MAX_OFFSET,
 };
 
 use std::collections::BTreeMap;
@@ -52,6 +52,35 @@ use facets::{FacetCollector, Facets};
 use ids::IdTables;
 use plan::{Plan, Planner};
 use snippet::{highlight, snippet};
+
+/// Bytes of a body a document view shows at most (about 700,000 Chinese characters): a 50 MB
+/// text would otherwise become hundreds of MB of JSON and a page no browser can hold.
+pub const MAX_VIEW_BYTES: usize = 2 << 20;
+
+/// Cut `body` for viewing when it is longer than [`MAX_VIEW_BYTES`]: at the last line break
+/// in the final tenth before the limit, else at the last character boundary.
+fn cut_for_view(body: &mut String) -> Option<Truncated> {
+    if body.len() <= MAX_VIEW_BYTES {
+        return None;
+    }
+    let total_chars = body.chars().count();
+    let mut end = MAX_VIEW_BYTES;
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut near = end - end / 10;
+    while !body.is_char_boundary(near) {
+        near += 1;
+    }
+    if let Some(line) = body[near..end].rfind('\n') {
+        end = near + line + 1;
+    }
+    body.truncate(end);
+    Some(Truncated {
+        shown_chars: body.chars().count(),
+        total_chars,
+    })
+}
 pub use synonyms::Synonyms;
 
 /// An open index, ready to search. Cheap to share between threads (`Arc<Engine>`); the reader
@@ -329,8 +358,11 @@ impl Engine {
     }
 
     /// The document with `id`, cut into its preamble and 条, with the matches of `q` marked.
+    /// A body longer than [`MAX_VIEW_BYTES`] is shown up to there (at a line break where one
+    /// is near), with [`DocumentView::truncated`] saying how much is left out.
     pub fn document_view(&self, id: &str, q: Option<&str>) -> Result<DocumentView> {
-        let document = self.document(id)?;
+        let mut document = self.document(id)?;
+        let truncated = cut_for_view(&mut document.body);
         let highlights = match q.map(str::trim).filter(|q| !q.is_empty()) {
             Some(q) => {
                 Planner::new(&self.fields, &self.synonyms.current(), Budget::unlimited())
@@ -358,7 +390,11 @@ impl Engine {
             cursor = article.range.end;
         }
         push(None, cursor..body.len());
-        Ok(DocumentView { document, sections })
+        Ok(DocumentView {
+            document,
+            sections,
+            truncated,
+        })
     }
 
     /// Facts about the index.

@@ -282,6 +282,18 @@ pub struct DocumentView {
     pub document: Document,
     /// The body cut into the preamble and its 条, in order.
     pub sections: Vec<Section>,
+    /// Set when the body was too long to show whole: `document.body` and `sections` hold its
+    /// beginning only.
+    pub truncated: Option<Truncated>,
+}
+
+/// How much of a long document a view shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Truncated {
+    /// Characters shown.
+    pub shown_chars: usize,
+    /// Characters in the whole body.
+    pub total_chars: usize,
 }
 
 /// Facts about the index; the JSON body of `GET /api/stats`.

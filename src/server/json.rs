@@ -9,7 +9,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::document::{format_day, Document, MetaField, Metadata, Value};
 use crate::search::facets::Facets;
 use crate::search::snippet::Snippet;
-use crate::search::{ArticleHit, DocumentView, Hit, ScoreDetail, SearchResponse, Section};
+use crate::search::{
+    ArticleHit, DocumentView, Hit, ScoreDetail, SearchResponse, Section, Truncated,
+};
 
 /// The body of `GET /api/search`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -157,6 +159,10 @@ pub struct DocumentJson {
     pub document: Document,
     /// The body cut into the preamble and its 条, in order.
     pub sections: Vec<SectionJson>,
+    /// Only for a body too long to show whole (`body` and `sections` then hold its beginning):
+    /// `{"shown_chars","total_chars"}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<Truncated>,
 }
 
 impl From<DocumentView> for DocumentJson {
@@ -172,6 +178,7 @@ impl From<DocumentView> for DocumentJson {
                     html: snippet_html(&text, true),
                 })
                 .collect(),
+            truncated: view.truncated,
         }
     }
 }

@@ -594,3 +594,38 @@ fn heavy_requests_past_their_slots_get_503_with_retry_after_while_light_ones_ans
     assert_eq!(get(&heavy).status(), 200);
     assert_eq!(get(&similar).status(), 200);
 }
+
+#[test]
+fn a_huge_document_is_shown_up_to_a_cap_with_a_marker() {
+    // A 6 MB text of real sentences, one 条 a line.
+    let corpus = tempfile::tempdir().unwrap();
+    let sentence = "第一条 为了加强太湖流域水资源保护和水污染防治，保障防汛抗旱以及生活、生产和生态用水安全。\n";
+    let body = sentence.repeat(6 * 1024 * 1024 / sentence.len());
+    std::fs::write(corpus.path().join("huge.txt"), format!("太湖巨篇\n{body}")).unwrap();
+    let index = tempfile::tempdir().unwrap();
+    policy_search::index::build_index(&[corpus.path().to_path_buf()], index.path(), |p| {
+        panic!("{p}")
+    })
+    .unwrap();
+    let engine = Arc::new(Engine::open(index.path()).unwrap());
+    let view = engine.document_view("huge.txt", Some("太湖")).unwrap();
+    let truncated = view.truncated.expect("a marker");
+    assert_eq!(truncated.total_chars, body.chars().count());
+    assert!(truncated.shown_chars < truncated.total_chars);
+    assert!(view.document.body.len() <= policy_search::search::MAX_VIEW_BYTES);
+    assert!(view.document.body.ends_with('\n'), "cut at a line break");
+    let json =
+        serde_json::to_string(&policy_search::server::json::DocumentJson::from(view)).unwrap();
+    assert!(
+        json.len() < 4 * policy_search::search::MAX_VIEW_BYTES,
+        "{} bytes",
+        json.len()
+    );
+    assert!(json.contains("\"truncated\":{\"shown_chars\""));
+    // A document of ordinary length has no marker.
+    let engine = Engine::open(sample_index()).unwrap();
+    let view = engine
+        .document_view("行政法规/太湖流域管理条例(2011-09-07).md", None)
+        .unwrap();
+    assert!(view.truncated.is_none());
+}

@@ -205,7 +205,11 @@ async function renderDocument(current) {
     { className: section.matched ? "matched" : "", id: section.label ? "article-" + section.label : "" },
     markedNodes(section.html)));
   const related = element("div", { className: "related" }, element("h3", {}, "相关文件"), element("ul", { id: "related" }));
-  view.replaceChildren(back, element("h1", {}, documentView.title), metadata, ...sections, related);
+  const cut = documentView.truncated
+    ? element("p", { className: "truncated" },
+      `文件过长：仅显示前 ${documentView.truncated.shown_chars} 字（全文共 ${documentView.truncated.total_chars} 字）。`)
+    : null;
+  view.replaceChildren(back, element("h1", {}, documentView.title), metadata, ...sections, ...(cut ? [cut] : []), related);
   const firstMatch = view.querySelector("section.matched");
   if (firstMatch) firstMatch.scrollIntoView({ block: "center" });
   try {
