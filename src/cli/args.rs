@@ -89,6 +89,16 @@ pub enum Command {
         /// The document's id.
         id: String,
     },
+    /// Copy the index's last commit to read-replica folders (segment files first, meta.json
+    /// last), for `serve` processes behind a load balancer.
+    Publish {
+        /// The index folder.
+        #[arg(long, value_name = "DIR", default_value = "index")]
+        index: PathBuf,
+        /// A replica folder; repeat for several.
+        #[arg(long = "to", value_name = "DIR", required = true)]
+        to: Vec<PathBuf>,
+    },
     /// Show what the engine makes of a text or query: normalised text, units, jieba's words
     /// and each term's expansions.
     Analyze {

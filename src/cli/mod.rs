@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use policy_search::export::export;
-use policy_search::index::{last_build, update_index_observed, BuildReport, IndexOptions};
+use policy_search::index::{last_build, publish, update_index_observed, BuildReport, IndexOptions};
 use policy_search::ingest::Limits;
 use policy_search::{Engine, Error, Result};
 
@@ -96,6 +96,17 @@ pub fn run(command: Command, synonyms: Option<&Path>) -> Result<()> {
             cors,
             timeout_ms,
         } => serve::run(&index, &addr, cors, timeout_ms, synonyms),
+        Command::Publish { index, to } => {
+            let report = publish(&index, &to)?;
+            eprintln!(
+                "published to {}: {} copied ({:.1} MB), {} of older commits removed",
+                print::count(report.replicas, "replica"),
+                print::count(report.files_copied, "file"),
+                report.bytes_copied as f64 / 1e6,
+                print::count(report.files_removed, "file"),
+            );
+            Ok(())
+        }
         Command::Analyze { json, text } => {
             let thesaurus = match synonyms {
                 Some(file) => Thesaurus::with_file(file)?,

@@ -1,7 +1,7 @@
 //! The integration tests, in one binary so the suite links once.
 //!
 //! Tests that need only the repository run everywhere. Those that need something outside it
-//! (Chromium, `../shared/corpus/large`) are `#[ignore = "needs …"]`: `cargo test` lists them as
+//! (Chromium, HAProxy, `../shared/corpus/large`) are `#[ignore = "needs …"]`: `cargo test` lists them as
 //! ignored, and `bash .ci/run` installs what they need and runs `cargo test -- --include-ignored`.
 
 mod common;
@@ -16,4 +16,5 @@ mod large;
 mod matching;
 mod query_language;
 mod ranking;
+mod replicas;
 mod robustness;
