@@ -69,8 +69,9 @@ pub enum Command {
         /// Refuse compressed input (.jsonl.gz, DOCX text) that expands past this many MB.
         #[arg(long, value_name = "MB", default_value_t = 16384)]
         max_expanded_mb: u64,
-        /// Skip single-document files larger than this many MB.
-        #[arg(long, value_name = "MB", default_value_t = 512)]
+        /// Skip single-document files larger than this many MB (indexing one takes about 25
+        /// times its size in memory).
+        #[arg(long, value_name = "MB", default_value_t = 64)]
         max_file_mb: u64,
     },
     /// Search the index; builds it from corpus/ first if there is none.
