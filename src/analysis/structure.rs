@@ -4,14 +4,19 @@
 
 use std::ops::Range;
 
-/// Characters that end a sentence (full- and half-width).
+/// Characters that end a sentence (full- and half-width), line ends included.
 fn ends_sentence(c: char) -> bool {
-    matches!(c, '。' | '！' | '？' | '；' | '!' | '?' | ';' | '\n')
+    matches!(c, '。' | '！' | '？' | '；' | '!' | '?' | ';') || ends_line(c)
 }
 
-/// The paragraphs of `text`: runs between line breaks.
+/// Line ends: LF, a lone CR (JSON text from old Mac files), U+2028 and U+2029.
+fn ends_line(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}')
+}
+
+/// The paragraphs of `text`: runs between line ends.
 pub fn paragraphs(text: &str) -> Vec<Range<usize>> {
-    split_after(text, |c| c == '\n')
+    split_after(text, ends_line)
 }
 
 /// The sentences of `text`: runs ending at 。！？； (or their half-width forms) or a line break.
@@ -25,7 +30,7 @@ fn split_after(text: &str, is_end: impl Fn(char) -> bool) -> Vec<Range<usize>> {
     for (index, c) in text.char_indices() {
         if is_end(c) {
             let end = index + c.len_utf8();
-            if text[start..end].trim().chars().count() > usize::from(c != '\n') {
+            if text[start..end].trim().chars().count() > usize::from(!ends_line(c)) {
                 ranges.push(start..end);
             }
             start = end;
@@ -210,5 +215,11 @@ mod tests {
             ]
         );
         assert_eq!(paragraphs(text).len(), 2);
+        // A lone CR and the Unicode separators end lines as LF does.
+        for end in ["\r", "\r\n", "\u{2028}", "\u{2029}"] {
+            let text = format!("数据安全{end}管理办法{end}第二段");
+            assert_eq!(paragraphs(&text).len(), 3, "{end:?}");
+            assert_eq!(sentences(&text).len(), 3, "{end:?}");
+        }
     }
 }

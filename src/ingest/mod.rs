@@ -200,7 +200,10 @@ fn read_single(
 
 /// Split a plain file into title and body. For Markdown the title is the first `# ` heading
 /// (else the first non-empty line); for text, the first non-empty line. The body is the rest.
+/// Every line end is read as one: CR LF (Windows), a lone CR (old Mac files), and the Unicode
+/// line and paragraph separators U+2028 and U+2029 all become LF.
 fn split_title(text: &str, format: Format) -> Option<(String, String)> {
+    let text = &unify_line_ends(text);
     let mut offset = 0;
     let mut first_non_empty = None;
     for line in text.split_inclusive('\n') {
@@ -226,6 +229,17 @@ fn split_title(text: &str, format: Format) -> Option<(String, String)> {
     Some(without_line(text, range, title))
 }
 
+/// `text` with every kind of line end as LF.
+fn unify_line_ends(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(['\r', '\u{2028}', '\u{2029}']) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.replace("\r\n", "\n")
+            .replace(['\r', '\u{2028}', '\u{2029}'], "\n"),
+    )
+}
+
 fn without_line(text: &str, line: std::ops::Range<usize>, title: &str) -> (String, String) {
     let mut body = String::with_capacity(text.len() - line.len());
     body.push_str(&text[..line.start]);
@@ -249,6 +263,16 @@ mod tests {
     fn text_title_is_first_non_empty_line() {
         let (title, body) =
             split_title("\n\n重磅!环太湖科创圈来了\n5月27日,长三角", Format::Text).unwrap();
+        // Old Mac (CR only), Windows (CR LF) and Unicode separators end lines too.
+        for text in [
+            "重磅!环太湖科创圈来了\r5月27日,长三角\r共建",
+            "重磅!环太湖科创圈来了\r\n5月27日,长三角\r\n共建",
+            "重磅!环太湖科创圈来了\u{2028}5月27日,长三角\u{2029}共建",
+        ] {
+            let (title, body) = split_title(text, Format::Text).unwrap();
+            assert_eq!(title, "重磅!环太湖科创圈来了", "{text:?}");
+            assert_eq!(body, "5月27日,长三角\n共建", "{text:?}");
+        }
         assert_eq!(title, "重磅!环太湖科创圈来了");
         assert_eq!(body, "\n\n5月27日,长三角");
     }

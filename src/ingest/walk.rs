@@ -118,7 +118,10 @@ pub fn list_files(
         } else {
             root.as_path()
         };
+        // Symbolic links are followed (a corpus assembled from links is common); a link loop
+        // is reported as a problem, never walked forever.
         let walker = walkdir::WalkDir::new(root)
+            .follow_links(true)
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|entry| {

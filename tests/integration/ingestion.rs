@@ -427,3 +427,51 @@ fn strict_turns_skipped_input_into_a_failure() {
         stderr(&output)
     );
 }
+
+#[test]
+fn symbolic_links_are_followed_and_a_link_loop_is_reported() {
+    let outside = tempfile::tempdir().unwrap();
+    let corpus = tempfile::tempdir().unwrap();
+    let regulation = "行政法规/太湖流域管理条例(2011-09-07).md";
+    std::fs::copy(
+        crate::common::sample_file(regulation),
+        outside.path().join("太湖流域管理条例.md"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("太湖流域管理条例.md"),
+        corpus.path().join("linked.md"),
+    )
+    .unwrap();
+    std::fs::create_dir(corpus.path().join("loop")).unwrap();
+    std::os::unix::fs::symlink(corpus.path(), corpus.path().join("loop/back")).unwrap();
+    let mut problems = Vec::new();
+    let (files, _) = list_files(&[corpus.path().to_path_buf()], |p| problems.push(p)).unwrap();
+    let mut documents = Vec::new();
+    for file in &files {
+        read_file(file, &Default::default(), &mut |item| match item {
+            Item::Document(d) => documents.push(d),
+            Item::Problem(p) => problems.push(p),
+        });
+    }
+    let ids: Vec<&str> = documents.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, ["linked.md"], "{problems:?}");
+    assert_eq!(documents[0].title, "太湖流域管理条例");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.skipped && p.reason.to_lowercase().contains("loop")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn a_text_with_old_mac_line_ends_has_its_first_line_as_title() {
+    let corpus = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(crate::common::sample_file("环太湖科技创新圈.txt")).unwrap();
+    std::fs::write(corpus.path().join("cr.txt"), text.replace('\n', "\r")).unwrap();
+    let (documents, problems) = read_all(corpus.path());
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(documents[0].title, "重磅!环太湖科创圈来了");
+    assert!(!documents[0].body.contains('\r'));
+}
