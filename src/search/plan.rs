@@ -323,7 +323,10 @@ impl<'a> Planner<'a> {
                 .extend(words.iter().filter_map(|word| Pattern::new(word, 1.0)));
             if words.len() > 1 {
                 for word in &words {
-                    words_score.push((Occur::Should, Box::new(word_score(word, scope, fields))));
+                    words_score.push((
+                        Occur::Should,
+                        Box::new(word_score(word, word, scope, fields)),
+                    ));
                 }
             }
         }
@@ -488,33 +491,27 @@ fn term_score(label: &str, units: &[Unit<'_>], scope: Scope, fields: &Fields) ->
             .map(|pair| Term::from_field_text(field, &gram(&pair[0], &pair[1])))
             .collect()
     };
+    // One unit has no bigram: count it as a jieba word (税, 水) where it is one.
+    if let [unit] = units {
+        return word_score(label, unit.text, scope, fields);
+    }
     let parts = parts(scope)
         .iter()
-        .filter_map(|&counted| {
-            let (words, grams_field) = match counted {
-                Counted::Title => (Some(fields.title_words), fields.title_grams),
-                Counted::Body => (Some(fields.body_words), fields.body_grams),
-                Counted::Headings => (None, fields.heading_grams),
+        .map(|&counted| {
+            let field = match counted {
+                Counted::Title => fields.title_grams,
+                Counted::Body => fields.body_grams,
+                Counted::Headings => fields.heading_grams,
             };
-            match units {
-                // One unit has no bigram: count it as a jieba word (税, 水) where it is one.
-                [unit] => {
-                    let field = words?;
-                    Some(part_terms(
-                        counted,
-                        field,
-                        vec![Term::from_field_text(field, unit.text)],
-                    ))
-                }
-                _ => Some(part_terms(counted, grams_field, grams(grams_field))),
-            }
+            part_terms(counted, field, grams(field))
         })
         .collect();
     TermScore::new(label, parts)
 }
 
-/// How much a document speaks of one jieba `word`, in its title and body.
-fn word_score(word: &str, scope: Scope, fields: &Fields) -> TermScore {
+/// How much a document speaks of one jieba `word`, in its title and body (the word view has
+/// no headings), explained as `label`.
+fn word_score(label: &str, word: &str, scope: Scope, fields: &Fields) -> TermScore {
     let parts = parts(scope)
         .iter()
         .filter_map(|&counted| {
@@ -530,7 +527,7 @@ fn word_score(word: &str, scope: Scope, fields: &Fields) -> TermScore {
             ))
         })
         .collect();
-    TermScore::new(word, parts)
+    TermScore::new(label, parts)
 }
 
 fn part_terms(counted: Counted, field: Field, terms: Vec<Term>) -> PartTerms {
