@@ -159,6 +159,19 @@ pub fn expansions(term: &str) -> Vec<String> {
         .collect()
 }
 
+/// The forms a query term takes: a quoted phrase only itself (it means exactly what was
+/// typed), an unquoted term every one of its [`forms`].
+pub fn query_forms(term: &str, quoted: bool, thesaurus: &Thesaurus) -> Vec<Form> {
+    if quoted {
+        vec![Form {
+            text: term.to_string(),
+            kind: Kind::Typed,
+        }]
+    } else {
+        forms(term, thesaurus)
+    }
+}
+
 /// The forms an unquoted term matches with `thesaurus`: the term first, then abbreviations,
 /// synonyms, related terms, and every one of those in the other script.
 pub fn forms(term: &str, thesaurus: &Thesaurus) -> Vec<Form> {

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::expansion::{forms, Kind, Thesaurus};
+use crate::analysis::expansion::{query_forms, Kind, Thesaurus};
 use crate::analysis::Normalized;
 use crate::query::parse;
 
@@ -66,20 +66,13 @@ pub fn analyze(text: &str, thesaurus: &Thesaurus) -> Analysis {
                 .map(|(term, quoted)| AnalyzedTerm {
                     term: term.to_string(),
                     quoted,
-                    forms: if quoted {
-                        vec![AnalyzedForm {
-                            text: term.to_string(),
-                            kind: kind_name(Kind::Typed).to_string(),
-                        }]
-                    } else {
-                        forms(term, thesaurus)
-                            .into_iter()
-                            .map(|form| AnalyzedForm {
-                                text: form.text,
-                                kind: kind_name(form.kind).to_string(),
-                            })
-                            .collect()
-                    },
+                    forms: query_forms(term, quoted, thesaurus)
+                        .into_iter()
+                        .map(|form| AnalyzedForm {
+                            text: form.text,
+                            kind: kind_name(form.kind).to_string(),
+                        })
+                        .collect(),
                 })
                 .collect()
         })

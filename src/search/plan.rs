@@ -23,7 +23,7 @@ use super::budget::Budget;
 use super::phrase::GramPhraseQuery;
 use super::proximity::{proximity_query, TermPatterns};
 use super::rank::{weights, PartTerms, TermScore};
-use crate::analysis::expansion::{forms, Form, Kind, Thesaurus};
+use crate::analysis::expansion::{query_forms, Form, Kind, Thesaurus};
 use crate::analysis::matching::Pattern;
 use crate::analysis::{gram, title_key, Normalized, Unit};
 use crate::document::MetaField;
@@ -263,14 +263,7 @@ impl<'a> Planner<'a> {
 
     /// The forms of a term that count as matching it.
     fn alternatives(&self, text: &str, quoted: bool) -> Vec<Form> {
-        if quoted {
-            vec![Form {
-                text: text.to_string(),
-                kind: Kind::Typed,
-            }]
-        } else {
-            forms(text, self.thesaurus)
-        }
+        query_forms(text, quoted, self.thesaurus)
     }
 
     fn term(&mut self, text: &str, quoted: bool, scope: Scope) -> Box<dyn Query> {
