@@ -76,7 +76,7 @@ pub fn publish(dir: &Path, replicas: &[PathBuf]) -> Result<PublishReport> {
             }
         }
         write_into_place(&replica.join("meta.json"), &meta)?;
-        for name in segment_files(replica, &all_segment_stems(replica)?)? {
+        for (_, name) in segment_files_in(replica)? {
             if !wanted.contains(&name) && !previous.contains(&name) {
                 let path = replica.join(&name);
                 std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
@@ -104,33 +104,32 @@ fn segment_ids(meta: &[u8], dir: &Path) -> Result<BTreeSet<String>> {
         .collect())
 }
 
-/// The stems of every segment file in `dir` (file names whose stem is 32 hex digits).
-fn all_segment_stems(dir: &Path) -> Result<BTreeSet<String>> {
-    let mut stems = BTreeSet::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
-        let name = entry.map_err(|e| Error::io(dir, e))?.file_name();
-        let name = name.to_string_lossy();
-        if let Some(stem) = name.split('.').next() {
-            if stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit()) {
-                stems.insert(stem.to_string());
-            }
-        }
-    }
-    Ok(stems)
-}
-
-/// The files in `dir` of the segments `ids` (every extension, deletes included).
-fn segment_files(dir: &Path, ids: &BTreeSet<String>) -> Result<BTreeSet<String>> {
-    let mut names = BTreeSet::new();
+/// The segment files in `dir`, each with its segment id: the files whose stem is 32 hex
+/// digits, as Tantivy names them (every extension, deletes included), copies in progress left
+/// out.
+fn segment_files_in(dir: &Path) -> Result<Vec<(String, String)>> {
+    let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let name = entry.map_err(|e| Error::io(dir, e))?.file_name();
         let name = name.to_string_lossy().into_owned();
         let stem = name.split('.').next().unwrap_or_default();
-        if ids.contains(stem) && !name.ends_with(PARTIAL_SUFFIX) {
-            names.insert(name);
+        if stem.len() == 32
+            && stem.bytes().all(|b| b.is_ascii_hexdigit())
+            && !name.ends_with(PARTIAL_SUFFIX)
+        {
+            files.push((stem.to_string(), name));
         }
     }
-    Ok(names)
+    Ok(files)
+}
+
+/// The files in `dir` of the segments `ids`.
+fn segment_files(dir: &Path, ids: &BTreeSet<String>) -> Result<BTreeSet<String>> {
+    Ok(segment_files_in(dir)?
+        .into_iter()
+        .filter(|(stem, _)| ids.contains(stem))
+        .map(|(_, name)| name)
+        .collect())
 }
 
 /// Copy `source` to `target` through a temporary name, synced, then renamed.
@@ -205,8 +204,11 @@ mod tests {
         let meta = std::fs::read(replica.path().join("meta.json")).unwrap();
         let live =
             segment_files(replica.path(), &segment_ids(&meta, replica.path()).unwrap()).unwrap();
-        let on_disk =
-            segment_files(replica.path(), &all_segment_stems(replica.path()).unwrap()).unwrap();
+        let on_disk: BTreeSet<String> = segment_files_in(replica.path())
+            .unwrap()
+            .into_iter()
+            .map(|(_, name)| name)
+            .collect();
         assert!(on_disk.is_superset(&live));
         assert!(std::fs::read_dir(replica.path()).unwrap().all(|e| !e
             .unwrap()

@@ -21,7 +21,6 @@ pub const RETRY_AFTER_SECONDS: u64 = 1;
 #[derive(Debug, Clone)]
 pub struct Admission {
     slots: Arc<Semaphore>,
-    capacity: usize,
     wait: Duration,
 }
 
@@ -37,17 +36,10 @@ impl Default for Admission {
 impl Admission {
     /// `slots` heavy requests at once (at least one); a further one waits up to `wait`.
     pub fn new(slots: usize, wait: Duration) -> Admission {
-        let capacity = slots.max(1);
         Admission {
-            slots: Arc::new(Semaphore::new(capacity)),
-            capacity,
+            slots: Arc::new(Semaphore::new(slots.max(1))),
             wait,
         }
-    }
-
-    /// Heavy requests that may run at once.
-    pub fn capacity(&self) -> usize {
-        self.capacity
     }
 
     /// A slot for a heavy request, held until the permit is dropped; `None` when none freed up
