@@ -52,6 +52,7 @@ use facets::{FacetCollector, Facets};
 use ids::IdTables;
 use plan::{Plan, Planner};
 use snippet::{highlight, snippet};
+pub use synonyms::Synonyms;
 
 /// Bytes of a body a document view shows at most (about 700,000 Chinese characters): a 50 MB
 /// text would otherwise become hundreds of MB of JSON and a page no browser can hold.
@@ -81,7 +82,6 @@ fn cut_for_view(body: &mut String) -> Option<Truncated> {
         total_chars,
     })
 }
-pub use synonyms::Synonyms;
 
 /// An open index, ready to search. Cheap to share between threads (`Arc<Engine>`); the reader
 /// picks up new commits by itself.
@@ -171,7 +171,7 @@ impl Engine {
         let thesaurus = self.synonyms.current();
         let planner = || Planner::new(&self.fields, &thesaurus, budget.clone()).typed(&request.q);
         let plan = planner().plan(&tree);
-        let ranking = plan.query.box_clone();
+        let mut ranking = plan.query.box_clone();
         let query = BudgetQuery::new(plan.query, budget.clone());
         let searcher = self.reader.searcher();
         let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
@@ -201,7 +201,6 @@ impl Engine {
             .map_err(|e| self.error(e))?;
         // Too few documents have every term to fill the page: those lacking some follow.
         let mut partial = 0;
-        let mut ranking = ranking;
         let mut optional_terms = Vec::new();
         let relax = request.sort == Sort::Relevance
             && request.match_mode == MatchMode::Auto
