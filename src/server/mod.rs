@@ -33,7 +33,7 @@ use crate::search::{Engine, DEFAULT_SIMILAR};
 use admission::{is_heavy, Admission};
 use json::{DocumentJson, SearchJson};
 use params::{analyze_text, body_parameters, parse_number, search_request};
-use reply::{blocking, handle_rejection, overloaded, reply_result};
+use reply::{blocking, blocking_admitted, handle_rejection, reply_result};
 
 /// Largest request body accepted (`POST /api/search`).
 pub const MAX_BODY_BYTES: u64 = 64 * 1024;
@@ -117,15 +117,7 @@ pub fn routes(
              admission: Admission| async move {
                 match params.and_then(|params| search_request(&params)) {
                     Ok(request) => {
-                        let permit = match is_heavy(&request) {
-                            true => match admission.heavy().await {
-                                Some(permit) => Some(permit),
-                                None => return overloaded(),
-                            },
-                            false => None,
-                        };
-                        blocking(move || {
-                            let _slot = permit;
+                        blocking_admitted(&admission, is_heavy(&request), move || {
                             let highlight = request.highlight;
                             engine
                                 .search(&request)
@@ -159,16 +151,12 @@ pub fn routes(
                     Some(raw) => {
                         let id = decode(raw);
                         match parse_number(&params, "limit", DEFAULT_SIMILAR) {
-                            Ok(limit) => match admission.heavy().await {
-                                Some(slot) => {
-                                    blocking(move || {
-                                        let _slot = slot;
-                                        engine.similar(&id, limit)
-                                    })
-                                    .await
-                                }
-                                None => overloaded(),
-                            },
+                            Ok(limit) => {
+                                blocking_admitted(&admission, true, move || {
+                                    engine.similar(&id, limit)
+                                })
+                                .await
+                            }
                             Err(error) => reply_result::<()>(Err(error)),
                         }
                     }

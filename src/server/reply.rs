@@ -74,6 +74,28 @@ pub async fn blocking<T: Serialize + Send + 'static>(
     }
 }
 
+/// `work` on the blocking pool as [`blocking`] runs it, holding one of `admission`'s heavy
+/// slots while it runs when it is `heavy` (503 `overloaded` when none frees up in time).
+pub async fn blocking_admitted<T: Serialize + Send + 'static>(
+    admission: &super::admission::Admission,
+    heavy: bool,
+    work: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Response {
+    let slot = if heavy {
+        match admission.heavy().await {
+            Some(slot) => Some(slot),
+            None => return overloaded(),
+        }
+    } else {
+        None
+    };
+    blocking(move || {
+        let _slot = slot;
+        work()
+    })
+    .await
+}
+
 /// Warp's rejections as JSON error bodies.
 pub async fn handle_rejection(rejection: Rejection) -> Result<Response, Infallible> {
     Ok(if rejection.is_not_found() {
