@@ -15,7 +15,6 @@ use policy_search::ingest::Limits;
 use policy_search::{Engine, Error, Result};
 
 use args::Command;
-use policy_search::analysis::expansion::Thesaurus;
 use policy_search::search::analyze::analyze;
 use policy_search::search::Synonyms;
 use print::{print_analysis, print_out, print_similar, summary, to_json};
@@ -108,11 +107,8 @@ pub fn run(command: Command, synonyms: Option<&Path>) -> Result<()> {
             Ok(())
         }
         Command::Analyze { json, text } => {
-            let thesaurus = match synonyms {
-                Some(file) => Thesaurus::with_file(file)?,
-                None => Thesaurus::shipped().clone(),
-            };
-            let analysis = analyze(&text.join(" "), &thesaurus);
+            let synonyms = synonyms.map(Synonyms::from_file).transpose()?;
+            let analysis = analyze(&text.join(" "), &synonyms.unwrap_or_default().current());
             if json {
                 print_out(&(to_json(&analysis)? + "\n"))
             } else {

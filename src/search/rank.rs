@@ -1,8 +1,8 @@
 //! Ranking by aboutness: how much, and where, a document speaks of each query term.
 //!
 //! Matching (which documents qualify) is exact and lives in [`super::plan`]; this module only
-//! orders them. Each query term is scored as BM25F over the parts of a document (its title and
-//! its body): the occurrences of the term in each part are weighted by the part, normalised by
+//! orders them. Each query term is scored as BM25F over the parts of a document (its title, its
+//! headings and its body): the occurrences of the term in each part are weighted by the part, normalised by
 //! the part's length against the corpus average, summed, and saturated once, so a document that
 //! speaks of a term often, and in its title, scores near the term's ceiling (its idf), while one
 //! passing mention in a long text scores a small fraction of it.
