@@ -132,50 +132,88 @@ impl Normalized {
 
     /// The units of the normalised text, in order (see the module documentation).
     pub fn units(&self) -> Vec<Unit<'_>> {
-        let mut units = Vec::with_capacity(self.sources.len());
-        let mut ascii_run: Option<(usize, usize)> = None; // (byte start, char start)
-        let mut char_index = 0;
-        let text = self.text.as_str();
-        for (byte, c) in text.char_indices() {
-            if c.is_ascii_alphanumeric() {
-                if ascii_run.is_none() {
-                    ascii_run = Some((byte, char_index));
-                }
-            } else {
-                if let Some((run_byte, run_char)) = ascii_run.take() {
-                    units.push(Unit {
-                        text: &text[run_byte..byte],
-                        chars: (run_char, char_index),
-                    });
-                }
-                if !c.is_whitespace() {
-                    let end = byte + c.len_utf8();
-                    units.push(Unit {
-                        text: &text[byte..end],
-                        chars: (char_index, char_index + 1),
-                    });
-                }
-            }
-            char_index += 1;
-        }
-        if let Some((run_byte, run_char)) = ascii_run {
-            units.push(Unit {
-                text: &text[run_byte..],
-                chars: (run_char, char_index),
-            });
-        }
-        units
+        self.unit_iter().collect()
+    }
+
+    /// The units of the normalised text, one at a time: what [`Normalized::units`] collects,
+    /// without holding them all (the index views stream a long body this way).
+    pub fn unit_iter(&self) -> Units<'_> {
+        Units::resume(&self.text, UnitsState::default())
     }
 
     /// jieba's words of the normalised text, with their character ranges; whitespace and
     /// punctuation-only pieces are left out.
     pub fn words(&self) -> Vec<(&str, (usize, usize))> {
-        jieba()
-            .cut(&self.text, true)
-            .into_iter()
-            .filter(|token| is_word(token.word))
-            .map(|token| (token.word, (token.start, token.end)))
-            .collect()
+        let mut words = Vec::new();
+        let mut next = Some(segment::ChunkStart::default());
+        while let Some(start) = next {
+            next = segment::cut_chunk(&self.text, start, segment::CHUNK_BYTES, |word, _, chars| {
+                words.push((word, chars))
+            });
+        }
+        words
+    }
+}
+
+/// Where a [`Units`] iterator stands: a byte offset and a character index of the normalised
+/// text. Lets a token stream that owns its text resume the units without borrowing it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UnitsState {
+    byte: usize,
+    chars: usize,
+}
+
+/// The units of a normalised text, in order (see [`Normalized::unit_iter`]).
+#[derive(Debug, Clone)]
+pub struct Units<'a> {
+    text: &'a str,
+    state: UnitsState,
+}
+
+impl<'a> Units<'a> {
+    /// The units of `text` from `state` on.
+    pub fn resume(text: &'a str, state: UnitsState) -> Units<'a> {
+        Units { text, state }
+    }
+
+    /// Where the iterator stands, to [`Units::resume`] from later.
+    pub fn state(&self) -> UnitsState {
+        self.state
+    }
+}
+
+impl<'a> Iterator for Units<'a> {
+    type Item = Unit<'a>;
+
+    fn next(&mut self) -> Option<Unit<'a>> {
+        loop {
+            let UnitsState { byte, chars } = self.state;
+            let c = self.text.get(byte..)?.chars().next()?;
+            if c.is_ascii_alphanumeric() {
+                let run = self.text.as_bytes()[byte..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphanumeric())
+                    .count();
+                self.state = UnitsState {
+                    byte: byte + run,
+                    chars: chars + run,
+                };
+                return Some(Unit {
+                    text: &self.text[byte..byte + run],
+                    chars: (chars, chars + run),
+                });
+            }
+            self.state = UnitsState {
+                byte: byte + c.len_utf8(),
+                chars: chars + 1,
+            };
+            if !c.is_whitespace() {
+                return Some(Unit {
+                    text: &self.text[byte..byte + c.len_utf8()],
+                    chars: (chars, chars + 1),
+                });
+            }
+        }
     }
 }
 

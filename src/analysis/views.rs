@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
-use super::{push_gram, Normalized};
+use super::segment::{self, ChunkStart};
+use super::{push_gram, Normalized, Unit, Units, UnitsState};
 
 /// Name under which the word-view tokenizer is registered with Tantivy.
 pub const WORDS_TOKENIZER: &str = "policy_words";
@@ -23,68 +24,57 @@ struct Span {
     chars: (u32, u32),
 }
 
-/// Everything the index views need from one text, computed once and shared by the views.
+impl Span {
+    fn of_unit(unit: &Unit<'_>, text: &str) -> Span {
+        let start = unit.text.as_ptr() as usize - text.as_ptr() as usize;
+        Span {
+            bytes: (start as u32, (start + unit.text.len()) as u32),
+            chars: (unit.chars.0 as u32, unit.chars.1 as u32),
+        }
+    }
+}
+
+/// The normalisation of one text, computed once and shared by its three views. The views walk
+/// it as streams (units one at a time, words a piece at a time), so what a text costs to index
+/// beyond its normalisation does not grow with its length.
 struct Analysis {
-    original: String,
+    /// Which text this is the analysis of.
+    key: TextKey,
     normalized: Normalized,
-    units: Vec<Span>,
-    /// jieba's words, computed on first use (only the word view needs them).
-    words: std::cell::OnceCell<Vec<Span>>,
-    /// The first occurrence of each distinct unit, in text order, computed on first use (only
-    /// the unit view needs them).
-    distinct_units: std::cell::OnceCell<Vec<Span>>,
+    /// Views of the text not yet streamed: once all three have been, the analysis leaves the
+    /// cache, so a long body's normalisation is freed as soon as its last view is indexed
+    /// (not when two more texts have pushed it out).
+    views_left: std::cell::Cell<u8>,
+}
+
+/// Identifies a text without keeping a copy of it (a body can be tens of megabytes): its length
+/// and a hash keyed at random per thread, so no text can be made to collide with another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TextKey {
+    len: usize,
+    hash: u64,
+}
+
+impl TextKey {
+    fn of(text: &str) -> TextKey {
+        use std::hash::BuildHasher;
+        thread_local! {
+            static KEYS: std::hash::RandomState = std::hash::RandomState::new();
+        }
+        TextKey {
+            len: text.len(),
+            hash: KEYS.with(|keys| keys.hash_one(text)),
+        }
+    }
 }
 
 impl Analysis {
-    fn new(original: &str) -> Analysis {
-        let normalized = Normalized::new(original);
-        let base = normalized.text.as_ptr() as usize;
-        let units = normalized
-            .units()
-            .iter()
-            .map(|unit| {
-                let start = unit.text.as_ptr() as usize - base;
-                Span {
-                    bytes: (start as u32, (start + unit.text.len()) as u32),
-                    chars: (unit.chars.0 as u32, unit.chars.1 as u32),
-                }
-            })
-            .collect();
+    fn new(original: &str, key: TextKey) -> Analysis {
         Analysis {
-            original: original.to_string(),
-            normalized,
-            units,
-            words: std::cell::OnceCell::new(),
-            distinct_units: std::cell::OnceCell::new(),
+            key,
+            normalized: Normalized::new(original),
+            views_left: std::cell::Cell::new(3),
         }
-    }
-
-    fn distinct_units(&self) -> &[Span] {
-        self.distinct_units.get_or_init(|| {
-            let mut seen = rustc_hash::FxHashSet::default();
-            self.units
-                .iter()
-                .copied()
-                .filter(|&unit| seen.insert(self.text(unit)))
-                .collect()
-        })
-    }
-
-    fn words(&self) -> &[Span] {
-        self.words.get_or_init(|| {
-            let base = self.normalized.text.as_ptr() as usize;
-            self.normalized
-                .words()
-                .into_iter()
-                .map(|(word, chars)| {
-                    let start = word.as_ptr() as usize - base;
-                    Span {
-                        bytes: (start as u32, (start + word.len()) as u32),
-                        chars: (chars.0 as u32, chars.1 as u32),
-                    }
-                })
-                .collect()
-        })
     }
 
     fn text(&self, span: Span) -> &str {
@@ -94,6 +84,15 @@ impl Analysis {
     fn source_range(&self, first: Span, last: Span) -> Range<usize> {
         self.normalized
             .source_range((first.chars.0 as usize, last.chars.1 as usize))
+    }
+
+    /// The unit after `state`, and the state after it.
+    fn next_unit(&self, state: &mut UnitsState) -> Option<Span> {
+        let text = self.normalized.text.as_str();
+        let mut units = Units::resume(text, *state);
+        let unit = units.next()?;
+        *state = units.state();
+        Some(Span::of_unit(&unit, text))
     }
 }
 
@@ -110,12 +109,21 @@ thread_local! {
 fn analysis_of(text: &str) -> std::rc::Rc<Analysis> {
     RECENT_ANALYSES.with(|cell| {
         let mut recent = cell.borrow_mut();
-        if let Some(found) = recent.iter().find(|analysis| analysis.original == text) {
-            return found.clone();
+        let key = TextKey::of(text);
+        let analysis = match recent.iter().position(|analysis| analysis.key == key) {
+            Some(found) => recent[found].clone(),
+            None => {
+                let analysis = std::rc::Rc::new(Analysis::new(text, key));
+                recent.insert(0, analysis.clone());
+                recent.truncate(CACHED_ANALYSES);
+                analysis
+            }
+        };
+        let views_left = analysis.views_left.get().saturating_sub(1);
+        analysis.views_left.set(views_left);
+        if views_left == 0 {
+            recent.retain(|cached| !std::rc::Rc::ptr_eq(cached, &analysis));
         }
-        let analysis = std::rc::Rc::new(Analysis::new(text));
-        recent.insert(0, analysis.clone());
-        recent.truncate(CACHED_ANALYSES);
         analysis
     })
 }
@@ -148,13 +156,33 @@ impl ViewTokenizer {
     }
 }
 
-/// The token stream of a [`ViewTokenizer`]; reuses one token, so it allocates per text, not
-/// per token.
+/// The token stream of a [`ViewTokenizer`]; reuses one token, so it allocates per text (and per
+/// piece of a long text), not per token.
 pub struct ViewTokenStream {
     analysis: std::rc::Rc<Analysis>,
-    view: View,
+    cursor: Cursor,
+    /// The position of the next token.
     next: usize,
     token: Token,
+}
+
+/// How far a stream has walked its text.
+enum Cursor {
+    /// Distinct units: the units after `units`, less those already seen.
+    Chars {
+        units: UnitsState,
+        seen: rustc_hash::FxHashSet<String>,
+    },
+    /// Bigrams: the unit that starts the next one, and the units after it.
+    Grams {
+        first: Option<Span>,
+        units: UnitsState,
+    },
+    /// Words: those of the current piece not yet given, and where the next piece starts.
+    Words {
+        piece: std::collections::VecDeque<Span>,
+        next_piece: Option<ChunkStart>,
+    },
 }
 
 /// Counts the word-view token streams a tokenizer opens: two per indexed document (title and
@@ -174,43 +202,84 @@ impl Tokenizer for ViewTokenizer {
     type TokenStream<'a> = ViewTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> ViewTokenStream {
-        if self.view == View::Words {
-            self.streams.0.fetch_add(1, Ordering::Relaxed);
-        }
+        let analysis = analysis_of(text);
+        let cursor = match self.view {
+            View::Chars => Cursor::Chars {
+                units: UnitsState::default(),
+                seen: rustc_hash::FxHashSet::default(),
+            },
+            View::Grams => {
+                let mut units = UnitsState::default();
+                Cursor::Grams {
+                    first: analysis.next_unit(&mut units),
+                    units,
+                }
+            }
+            View::Words => {
+                self.streams.0.fetch_add(1, Ordering::Relaxed);
+                Cursor::Words {
+                    piece: std::collections::VecDeque::new(),
+                    next_piece: Some(ChunkStart::default()),
+                }
+            }
+        };
         ViewTokenStream {
-            analysis: analysis_of(text),
-            view: self.view,
+            analysis,
+            cursor,
             next: 0,
             token: Token::default(),
         }
     }
 }
 
+impl ViewTokenStream {
+    /// The spans of the next token (its first and last unit, or one word twice).
+    fn next_spans(&mut self) -> Option<(Span, Span)> {
+        let analysis = &*self.analysis;
+        match &mut self.cursor {
+            Cursor::Chars { units, seen } => loop {
+                let unit = analysis.next_unit(units)?;
+                if !seen.contains(analysis.text(unit)) {
+                    seen.insert(analysis.text(unit).to_string());
+                    return Some((unit, unit));
+                }
+            },
+            Cursor::Grams { first, units } => {
+                let second = analysis.next_unit(units)?;
+                let gram = ((*first)?, second);
+                *first = Some(second);
+                Some(gram)
+            }
+            Cursor::Words { piece, next_piece } => loop {
+                if let Some(word) = piece.pop_front() {
+                    return Some((word, word));
+                }
+                let text = analysis.normalized.text.as_str();
+                *next_piece = segment::cut_chunk(
+                    text,
+                    (*next_piece)?,
+                    segment::CHUNK_BYTES,
+                    |word, byte, chars| {
+                        piece.push_back(Span {
+                            bytes: (byte as u32, (byte + word.len()) as u32),
+                            chars: (chars.0 as u32, chars.1 as u32),
+                        })
+                    },
+                );
+            },
+        }
+    }
+}
+
 impl TokenStream for ViewTokenStream {
     fn advance(&mut self) -> bool {
-        let analysis = &*self.analysis;
-        let position = self.next;
-        let (first, last) = match self.view {
-            View::Chars => match analysis.distinct_units().get(position) {
-                Some(&unit) => (unit, unit),
-                None => return false,
-            },
-            View::Grams => match (
-                analysis.units.get(position),
-                analysis.units.get(position + 1),
-            ) {
-                (Some(&first), Some(&second)) => (first, second),
-                _ => return false,
-            },
-            View::Words => match analysis.words().get(position) {
-                Some(&word) => (word, word),
-                None => return false,
-            },
+        let Some((first, last)) = self.next_spans() else {
+            return false;
         };
-        self.next += 1;
+        let analysis = &*self.analysis;
         let token = &mut self.token;
         token.text.clear();
-        if self.view == View::Grams {
+        if matches!(self.cursor, Cursor::Grams { .. }) {
             push_gram(analysis.text(first), analysis.text(last), &mut token.text);
         } else {
             token.text.push_str(analysis.text(first));
@@ -218,8 +287,9 @@ impl TokenStream for ViewTokenStream {
         let range = analysis.source_range(first, last);
         token.offset_from = range.start;
         token.offset_to = range.end;
-        token.position = position;
+        token.position = self.next;
         token.position_length = 1;
+        self.next += 1;
         true
     }
 

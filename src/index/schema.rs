@@ -159,32 +159,98 @@ pub fn open_index(dir: &Path) -> Result<(Index, Fields)> {
 }
 
 /// The Tantivy document for `document`: stored fields plus every analysed view.
-pub fn to_tantivy(document: &Document, fields: &Fields) -> TantivyDocument {
-    let mut out = TantivyDocument::default();
-    out.add_text(fields.id, &document.id);
-    out.add_text(fields.title, &document.title);
-    out.add_text(fields.body, &document.body);
-    for field in [fields.title_words, fields.title_grams, fields.title_chars] {
-        out.add_text(field, &document.title);
+///
+/// The title and the body each go to four fields (stored, words, grams, chars); an
+/// [`IndexedDocument`] holds each text once and hands the same text to all four, where a
+/// `TantivyDocument` would copy it into each (three extra copies of a 50 MB body).
+pub fn to_tantivy(document: Document, fields: &Fields) -> IndexedDocument {
+    let headings = crate::analysis::structure::headings(&document.body).join("\n");
+    let title_key = title_key(&document.title);
+    let title = FieldValue::text(document.title);
+    let body = FieldValue::text(document.body);
+    let mut out = IndexedDocument::default();
+    out.add(fields.id, FieldValue::text(document.id));
+    for field in [
+        fields.title,
+        fields.title_words,
+        fields.title_grams,
+        fields.title_chars,
+    ] {
+        out.add(field, title.clone());
     }
-    for field in [fields.body_words, fields.body_grams, fields.body_chars] {
-        out.add_text(field, &document.body);
+    for field in [
+        fields.body,
+        fields.body_words,
+        fields.body_grams,
+        fields.body_chars,
+    ] {
+        out.add(field, body.clone());
     }
-    out.add_text(
-        fields.heading_grams,
-        crate::analysis::structure::headings(&document.body).join("\n"),
-    );
-    out.add_text(fields.title_key, title_key(&document.title));
+    out.add(fields.heading_grams, FieldValue::text(headings));
+    out.add(fields.title_key, FieldValue::text(title_key));
     for spec in MetaField::ALL {
         let field = fields.meta(spec.field);
         match document.metadata.get(spec.field) {
-            Some(Value::Date(date)) => out.add_date(field, day_to_tantivy(date)),
-            Some(Value::Text(text)) => out.add_text(field, text),
+            Some(Value::Date(date)) => out.add(field, FieldValue::Date(day_to_tantivy(date))),
+            Some(Value::Text(text)) => out.add(field, FieldValue::text(text)),
             None => {}
         }
     }
-    out.add_text(fields.path, &document.path);
+    out.add(fields.path, FieldValue::text(document.path));
     out
+}
+
+/// A document as the index writer takes it (see [`to_tantivy`]): its fields' values, each text
+/// shared by the fields that index it.
+#[derive(Debug, Default)]
+pub struct IndexedDocument {
+    values: Vec<(Field, FieldValue)>,
+}
+
+/// One value of an [`IndexedDocument`].
+#[derive(Debug, Clone)]
+pub enum FieldValue {
+    /// A text, shared by every field it is given to.
+    Text(std::sync::Arc<str>),
+    /// A day.
+    Date(DateTime),
+}
+
+impl FieldValue {
+    fn text(text: impl Into<std::sync::Arc<str>>) -> FieldValue {
+        FieldValue::Text(text.into())
+    }
+}
+
+impl IndexedDocument {
+    fn add(&mut self, field: Field, value: FieldValue) {
+        self.values.push((field, value));
+    }
+}
+
+impl<'a> tantivy::schema::Value<'a> for &'a FieldValue {
+    type ArrayIter = std::iter::Empty<Self>;
+    type ObjectIter = std::iter::Empty<(&'a str, Self)>;
+
+    fn as_value(&self) -> tantivy::schema::document::ReferenceValue<'a, Self> {
+        use tantivy::schema::document::{ReferenceValue, ReferenceValueLeaf};
+        ReferenceValue::Leaf(match self {
+            FieldValue::Text(text) => ReferenceValueLeaf::Str(text),
+            FieldValue::Date(date) => ReferenceValueLeaf::Date(*date),
+        })
+    }
+}
+
+impl tantivy::schema::Document for IndexedDocument {
+    type Value<'a> = &'a FieldValue;
+    type FieldsValuesIter<'a> = std::iter::Map<
+        std::slice::Iter<'a, (Field, FieldValue)>,
+        fn(&'a (Field, FieldValue)) -> (Field, &'a FieldValue),
+    >;
+
+    fn iter_fields_and_values(&self) -> Self::FieldsValuesIter<'_> {
+        self.values.iter().map(|(field, value)| (*field, value))
+    }
 }
 
 /// A day as Tantivy stores it: midnight UTC.

@@ -14,13 +14,13 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use tantivy::schema::Term;
-use tantivy::{Index, IndexWriter, TantivyDocument};
+use tantivy::{Index, IndexWriter};
 
 use super::manifest::{content_hash, remove_old_manifests, FileEntry, Manifest, MANIFEST_PREFIX};
 use super::progress::{Observer, OnProblem, Progress};
 use super::schema::{
     build_schema, index_settings, last_build, register_tokenizers, to_tantivy, BuildInfo, Fields,
-    SCHEMA_VERSION,
+    IndexedDocument, SCHEMA_VERSION,
 };
 use crate::analysis::StreamCounter;
 use crate::error::{Error, Result};
@@ -213,7 +213,7 @@ pub fn update_index_observed(
     let threads = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .min(MAX_WRITER_THREADS);
-    let mut writer: IndexWriter<TantivyDocument> = index
+    let mut writer: IndexWriter<IndexedDocument> = index
         .writer_with_num_threads(threads, threads * WRITER_HEAP_PER_THREAD)
         .map_err(|source| Error::index(dir, source))?;
     if full {
@@ -268,10 +268,10 @@ pub fn update_index_observed(
                         if duplicate || previous.is_some() {
                             writer.delete_term(Term::from_field_text(fields.id, &document.id));
                         }
+                        written.insert(document.id.clone(), file.key.clone());
                         writer
-                            .add_document(to_tantivy(&document, &fields))
+                            .add_document(to_tantivy(document, &fields))
                             .map_err(|source| Error::index(dir, source))?;
-                        written.insert(document.id, file.key.clone());
                         handed_over += 1;
                         wait_for_writer(&streams, streams_at_start, handed_over);
                     }
@@ -354,7 +354,7 @@ pub fn update_index_observed(
             if failure.is_none() && ids.contains(document.id.as_str()) {
                 writer.delete_term(Term::from_field_text(fields.id, &document.id));
                 failure = writer
-                    .add_document(to_tantivy(&document, &fields))
+                    .add_document(to_tantivy(document, &fields))
                     .map_err(|source| Error::index(dir, source))
                     .err();
             }

@@ -2,7 +2,7 @@
 //! and random queries and texts. Nothing may panic, lose committed documents or leave the index
 //! unusable.
 
-use crate::common::policy_search;
+use crate::common::{policy_search, sample_corpus};
 
 use std::io::Write;
 use std::path::Path;
@@ -408,6 +408,60 @@ fn peak_rss_mb(child: &mut std::process::Child) -> u64 {
         std::thread::sleep(Duration::from_millis(20));
     }
     peak_kb / 1024
+}
+
+#[test]
+fn indexing_a_50_mb_text_takes_at_most_ten_times_its_size_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir(&corpus).unwrap();
+    // 50 MB of real policy text: the sample corpus's texts, over and over.
+    let mut texts = String::new();
+    for entry in walkdir::WalkDir::new(sample_corpus()).sort_by_file_name() {
+        let entry = entry.unwrap();
+        if entry
+            .path()
+            .extension()
+            .is_some_and(|e| e == "txt" || e == "md")
+        {
+            texts.push_str(&std::fs::read_to_string(entry.path()).unwrap());
+            texts.push('\n');
+        }
+    }
+    let mut file = std::io::BufWriter::new(std::fs::File::create(corpus.join("huge.txt")).unwrap());
+    let mut size = 0;
+    while size < 50 << 20 {
+        file.write_all(texts.as_bytes()).unwrap();
+        size += texts.len();
+    }
+    file.flush().unwrap();
+    drop(file);
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_policy-search"))
+        .args(["index"])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let peak = peak_rss_mb(&mut child);
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let size_mb = size as u64 >> 20;
+    eprintln!("a {size_mb} MB text: peak RSS {peak} MB while indexing");
+    assert!(
+        peak <= 10 * size_mb,
+        "peak RSS {peak} MB for a {size_mb} MB text"
+    );
+    let engine = Engine::open(&dir.path().join("index")).unwrap();
+    let found = engine
+        .search(&SearchRequest::new("\"环太湖科技创新圈\""))
+        .unwrap();
+    assert_eq!(found.total, 1);
 }
 
 #[test]
