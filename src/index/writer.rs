@@ -125,7 +125,6 @@ pub fn update_index_observed(
     observer: impl Observer,
 ) -> Result<BuildReport> {
     let started = Instant::now();
-    let observer = RefCell::new(observer);
     // A corpus path that is not there is refused before the index folder is touched: an empty
     // index created for nothing would read as a damaged one.
     if let Some(missing) = paths.iter().find(|path| !path.exists()) {
@@ -133,6 +132,86 @@ pub fn update_index_observed(
             path: missing.clone(),
         });
     }
+    if let Some(outdated) = index_of_another_schema(dir)? {
+        return upgrade(paths, dir, outdated, options, observer, started);
+    }
+    build_in(paths, dir, options, observer, started)
+}
+
+/// Name of the folder inside an index folder where an index of another schema version is
+/// rebuilt before it replaces the old one.
+pub const UPGRADE_FOLDER: &str = ".policy-search-upgrade";
+
+/// The index in `dir` when it was built by another schema version (which this version cannot
+/// read or update), `None` when there is none or it is current.
+fn index_of_another_schema(dir: &Path) -> Result<Option<Index>> {
+    if !dir.join("meta.json").is_file() {
+        return Ok(None);
+    }
+    let index = Index::open_in_dir(dir).map_err(|source| Error::index(dir, source))?;
+    Ok((index.schema() != build_schema().0).then_some(index))
+}
+
+/// Replace `outdated`, an index of another schema version in `dir`, by a full build of the
+/// corpus, without ever leaving `dir` without a whole index: the new one is built in
+/// [`UPGRADE_FOLDER`] while `dir`'s writer lock is held, then its files are moved in, its
+/// `meta.json` last (one atomic rename switches from the old index to the new), and only then
+/// are the old index's files removed. A run that fails or is killed before the switch leaves
+/// the old index as it was.
+fn upgrade(
+    paths: &[PathBuf],
+    dir: &Path,
+    outdated: Index,
+    options: &IndexOptions,
+    observer: impl Observer,
+    started: Instant,
+) -> Result<BuildReport> {
+    use tantivy::directory::{Directory, INDEX_WRITER_LOCK};
+    let _lock = outdated
+        .directory()
+        .acquire_lock(&INDEX_WRITER_LOCK)
+        .map_err(|error| Error::index(dir, error.into()))?;
+    drop(outdated);
+    let staging = dir.join(UPGRADE_FOLDER);
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(|source| Error::io(&staging, source))?;
+    }
+    let full = IndexOptions {
+        full: true,
+        ..options.clone()
+    };
+    let report = build_in(paths, &staging, &full, observer, started)?;
+    let mut moved = HashSet::new();
+    let mut meta = None;
+    for entry in std::fs::read_dir(&staging).map_err(|source| Error::io(&staging, source))? {
+        let entry = entry.map_err(|source| Error::io(&staging, source))?;
+        let name = entry.file_name();
+        if name == "meta.json" {
+            meta = Some(entry.path());
+        } else if !name.to_string_lossy().ends_with(".lock") {
+            let target = dir.join(&name);
+            std::fs::rename(entry.path(), &target).map_err(|source| Error::io(&target, source))?;
+            moved.insert(name);
+        }
+    }
+    let meta = meta.ok_or_else(|| Error::Internal("the rebuilt index has no meta.json".into()))?;
+    let target = dir.join("meta.json");
+    std::fs::rename(&meta, &target).map_err(|source| Error::io(&target, source))?;
+    moved.insert("meta.json".into());
+    remove_index_files(dir, &moved)?;
+    std::fs::remove_dir_all(&staging).map_err(|source| Error::io(&staging, source))?;
+    Ok(report)
+}
+
+/// Build or update the index in `dir`, which holds no index or one of this schema version.
+fn build_in(
+    paths: &[PathBuf],
+    dir: &Path,
+    options: &IndexOptions,
+    observer: impl Observer,
+    started: Instant,
+) -> Result<BuildReport> {
+    let observer = RefCell::new(observer);
     let (index, fields, streams) = open_or_create(dir)?;
     let previous = last_build(dir);
     // The word view was cut with the dictionaries recorded in the index: other ones mean every
@@ -500,19 +579,20 @@ fn wait_for_writer(streams: &StreamCounter, streams_at_start: u64, handed_over: 
     }
 }
 
-/// Open the index in `dir`, or create it there. An index of another schema version is
-/// replaced: this version could not read it anyway.
+/// Open the index in `dir` (of this schema version: see [`index_of_another_schema`]), or create
+/// it there.
 fn open_or_create(dir: &Path) -> Result<(Index, Fields, StreamCounter)> {
     std::fs::create_dir_all(dir).map_err(|source| Error::io(dir, source))?;
     let (schema, fields) = build_schema();
     if dir.join("meta.json").is_file() {
         let index = Index::open_in_dir(dir).map_err(|source| Error::index(dir, source))?;
-        if index.schema() == schema {
-            let streams = register_tokenizers(&index);
-            return Ok((index, fields, streams));
+        if index.schema() != schema {
+            return Err(Error::IncompatibleIndex {
+                dir: dir.to_path_buf(),
+            });
         }
-        drop(index);
-        remove_index_files(dir)?;
+        let streams = register_tokenizers(&index);
+        return Ok((index, fields, streams));
     }
     let index = Index::builder()
         .schema(schema)
@@ -523,12 +603,15 @@ fn open_or_create(dir: &Path) -> Result<(Index, Fields, StreamCounter)> {
     Ok((index, fields, streams))
 }
 
-/// Remove an old index's files from `dir`, leaving files that are not the index's (such as
-/// the repository's `index/.gitignore`).
-fn remove_index_files(dir: &Path) -> Result<()> {
+/// Remove an old index's files from `dir` but those named in `keep`, leaving files that are not
+/// the index's (such as the repository's `index/.gitignore`).
+fn remove_index_files(dir: &Path, keep: &HashSet<std::ffi::OsString>) -> Result<()> {
     let entries = std::fs::read_dir(dir).map_err(|source| Error::io(dir, source))?;
     for entry in entries {
         let entry = entry.map_err(|source| Error::io(dir, source))?;
+        if keep.contains(&entry.file_name()) {
+            continue;
+        }
         let name = entry.file_name().to_string_lossy().into_owned();
         let is_index_file = name == "meta.json"
             || name.starts_with(MANIFEST_PREFIX)

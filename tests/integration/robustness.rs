@@ -687,3 +687,90 @@ fn a_file_written_to_while_it_is_indexed_is_read_again_next_run() {
     );
     assert!(index_quietly().nothing_changed);
 }
+
+/// An index of an older schema version in `dir` (one document, id `old`), next to a file that
+/// is not the index's.
+fn old_schema_index(dir: &Path) {
+    use tantivy::schema::{Schema, STORED, STRING};
+    let mut builder = Schema::builder();
+    let id = builder.add_text_field("id", STRING | STORED);
+    let index = tantivy::Index::create_in_dir(dir, builder.build()).unwrap();
+    let mut writer: tantivy::IndexWriter = index.writer(15_000_000).unwrap();
+    writer.add_document(tantivy::doc!(id => "old")).unwrap();
+    writer.commit().unwrap();
+    std::fs::write(dir.join(".gitignore"), "*\n").unwrap();
+}
+
+fn old_schema_documents(dir: &Path) -> u64 {
+    let index = tantivy::Index::open_in_dir(dir).unwrap();
+    index.reader().unwrap().searcher().num_docs()
+}
+
+#[test]
+fn an_index_of_an_older_schema_is_replaced_only_once_the_new_one_is_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    std::fs::create_dir(&index).unwrap();
+    old_schema_index(&index);
+    let meta = std::fs::read(index.join("meta.json")).unwrap();
+    let old_files: Vec<_> = std::fs::read_dir(&index)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+
+    // A run that fails (a corpus with no document) leaves the old index exactly as it was.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let output = policy_search(
+        &[
+            "index",
+            "--corpus",
+            empty.to_str().unwrap(),
+            "--index",
+            index.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(!output.status.success());
+    assert_eq!(std::fs::read(index.join("meta.json")).unwrap(), meta);
+    assert_eq!(old_schema_documents(&index), 1);
+
+    // A run that succeeds switches to the new index and removes the old one's files only.
+    let sample = sample_corpus();
+    let output = policy_search(
+        &[
+            "index",
+            "--corpus",
+            sample.to_str().unwrap(),
+            "--index",
+            index.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let engine = Engine::open(&index).unwrap();
+    assert_eq!(engine.search(&SearchRequest::new("太湖")).unwrap().total, 3);
+    assert!(engine.document("old").is_err());
+    let left: Vec<_> = std::fs::read_dir(&index)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert!(left.iter().any(|name| name == ".gitignore"), "{left:?}");
+    assert!(
+        !left.iter().any(|name| name == ".policy-search-upgrade"),
+        "{left:?}"
+    );
+    for old in old_files {
+        let name = old.to_string_lossy();
+        if name.len() > 32 && name.contains('.') {
+            assert!(
+                !left.contains(&old),
+                "{name} of the old index is still there"
+            );
+        }
+    }
+}
