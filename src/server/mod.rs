@@ -26,17 +26,24 @@ use std::time::Instant;
 
 use warp::http::header;
 use warp::reply::Response;
-use warp::{Filter, Reply};
+use warp::{Filter, Rejection, Reply};
 
 use crate::error::Error;
 use crate::search::{Engine, DEFAULT_SIMILAR};
 use admission::{is_heavy, Admission};
 use json::{DocumentJson, SearchJson};
 use params::{analyze_text, body_parameters, parse_number, search_request};
-use reply::{blocking, blocking_admitted, handle_rejection, reply_result};
+use reply::{blocking, blocking_admitted, handle_rejection, reply_result, TooLarge};
 
 /// Largest request body accepted (`POST /api/search`).
 pub const MAX_BODY_BYTES: u64 = 64 * 1024;
+/// Longest request target (path and query string) answered: a query is at most 1,000
+/// characters, 9 KB percent-encoded. Longer targets get 414 `uri_too_long`.
+pub const MAX_URI_BYTES: usize = 16 << 10;
+/// Most bytes of request headers answered; more get 431 `headers_too_large`. (Past hyper's own
+/// limits, ~400 KB of headers or 100 headers or a 64 KB target, hyper answers before any route
+/// runs, with an empty body, and closes the connection.)
+pub const MAX_HEADER_BYTES: usize = 32 << 10;
 
 /// The page, its script and its style, served as they are.
 const PAGE_HTML: &str = include_str!("page/index.html");
@@ -212,28 +219,54 @@ pub fn routes(
         },
     );
 
-    let api = page
-        .or(preflight)
-        .unify()
-        .or(script)
-        .unify()
-        .or(style)
-        .unify()
-        .or(search)
-        .unify()
-        .or(document)
-        .unify()
-        .or(analyze)
-        .unify()
-        .or(stats)
-        .unify()
-        .or(health)
-        .unify()
+    let api = within_limits()
+        .and(
+            page.or(preflight)
+                .unify()
+                .or(script)
+                .unify()
+                .or(style)
+                .unify()
+                .or(search)
+                .unify()
+                .or(document)
+                .unify()
+                .or(analyze)
+                .unify()
+                .or(stats)
+                .unify()
+                .or(health)
+                .unify(),
+        )
         .recover(handle_rejection)
         .unify();
     let cors = options.cors_origin.clone();
     api.map(move |response: Response| with_cors(response, cors.as_deref()))
         .with(warp::log::custom(access_log))
+}
+
+/// Passes requests whose target and headers are within [`MAX_URI_BYTES`] and
+/// [`MAX_HEADER_BYTES`]; rejects the others with [`TooLarge`], which is answered in JSON.
+fn within_limits() -> impl Filter<Extract = (), Error = Rejection> + Clone {
+    warp::path::full()
+        .and(warp::query::raw().or(warp::any().map(String::new)).unify())
+        .and(warp::header::headers_cloned())
+        .and_then(
+            |path: warp::path::FullPath, query: String, headers: header::HeaderMap| async move {
+                if path.as_str().len() + query.len() > MAX_URI_BYTES {
+                    return Err(warp::reject::custom(TooLarge::Uri));
+                }
+                let header_bytes: usize = headers
+                    .iter()
+                    .map(|(name, value)| name.as_str().len() + value.len() + 4)
+                    .sum();
+                if header_bytes > MAX_HEADER_BYTES {
+                    return Err(warp::reject::custom(TooLarge::Headers));
+                }
+                Ok(())
+            },
+        )
+        .untuple_one()
 }
 
 /// The answer to a CORS preflight (`with_cors` adds the allowed origin).

@@ -8,7 +8,7 @@ use warp::http::StatusCode;
 use warp::reply::Response;
 use warp::{Rejection, Reply};
 
-use super::MAX_BODY_BYTES;
+use super::{MAX_BODY_BYTES, MAX_HEADER_BYTES, MAX_URI_BYTES};
 use crate::error::Error;
 
 #[derive(Serialize)]
@@ -97,6 +97,17 @@ pub async fn blocking_admitted<T: Serialize + Send + 'static>(
 }
 
 /// Warp's rejections as JSON error bodies.
+/// A request past the server's size limits.
+#[derive(Debug, Clone, Copy)]
+pub enum TooLarge {
+    /// The request target is longer than [`MAX_URI_BYTES`].
+    Uri,
+    /// The headers are larger than [`MAX_HEADER_BYTES`].
+    Headers,
+}
+
+impl warp::reject::Reject for TooLarge {}
+
 pub async fn handle_rejection(rejection: Rejection) -> Result<Response, Infallible> {
     Ok(if rejection.is_not_found() {
         error_reply(
@@ -104,6 +115,21 @@ pub async fn handle_rejection(rejection: Rejection) -> Result<Response, Infallib
             "not_found",
             "no such route: see the README for the API".to_string(),
         )
+    } else if let Some(too_large) = rejection.find::<TooLarge>() {
+        match too_large {
+            TooLarge::Uri => error_reply(
+                StatusCode::URI_TOO_LONG,
+                "uri_too_long",
+                format!(
+                    "request target is longer than {MAX_URI_BYTES} bytes: send long queries as POST /api/search with a JSON body"
+                ),
+            ),
+            TooLarge::Headers => error_reply(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "headers_too_large",
+                format!("request headers are larger than {MAX_HEADER_BYTES} bytes"),
+            ),
+        }
     } else if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
         error_reply(
             StatusCode::PAYLOAD_TOO_LARGE,

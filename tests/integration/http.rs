@@ -296,6 +296,25 @@ fn errors_have_stable_codes_and_statuses() {
         (response.status, error_code(&response.body).as_str()),
         (413, "payload_too_large")
     );
+    // Past the server's limits on the target and the headers, the answer is JSON too.
+    let long = format!("/api/search?q={}", "a".repeat(20_000));
+    let response = http(server(), "GET", &long, &[], b"");
+    assert_eq!(
+        (response.status, error_code(&response.body).as_str()),
+        (414, "uri_too_long")
+    );
+    let cookie = "x".repeat(40_000);
+    let response = http(
+        server(),
+        "GET",
+        "/api/search?q=x",
+        &[("Cookie", cookie.as_str())],
+        b"",
+    );
+    assert_eq!(
+        (response.status, error_code(&response.body).as_str()),
+        (431, "headers_too_large")
+    );
     let response = http(server(), "POST", "/api/search", &[], b"not json");
     assert_eq!(
         (response.status, error_code(&response.body).as_str()),
