@@ -74,7 +74,7 @@ fn main() -> policy_search::Result<()> {
     println!("\n{}…", body.chars().take(200).collect::<String>());
 
     // 6. One document, cut into its 条, with the query's matches located in each.
-    let view = engine.document_view("行政法规/太湖流域管理条例(2011-09-07).md", Some("取水"))?;
+    let view = engine.document_view("行政法规/太湖流域管理条例(2011-09-07).md", Some("取水"), 0)?;
     let matched: Vec<&str> = view
         .sections
         .iter()

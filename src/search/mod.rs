@@ -58,29 +58,64 @@ pub use synonyms::Synonyms;
 /// text would otherwise become hundreds of MB of JSON and a page no browser can hold.
 pub const MAX_VIEW_BYTES: usize = 2 << 20;
 
-/// Cut `body` for viewing when it is longer than [`MAX_VIEW_BYTES`]: at the last line break
-/// in the final tenth before the limit, else at the last character boundary.
-fn cut_for_view(body: &mut String) -> Option<Truncated> {
-    if body.len() <= MAX_VIEW_BYTES {
-        return None;
+/// Bytes of a document's text that [`Engine::similar`] picks its terms from: the terms that
+/// characterise a document show in its first pages, and a 50 MB document would otherwise take
+/// seconds to analyse.
+pub const SIMILAR_SAMPLE_BYTES: usize = 256 << 10;
+
+/// Cut `text` to at most `max` bytes, on a character boundary.
+fn cut_at_char_boundary(text: &mut String, max: usize) {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+}
+
+/// Cut `body` to the part a view shows: from character `from` on, at most [`MAX_VIEW_BYTES`],
+/// ending at the last line break in the final tenth before the limit, else at the last
+/// character boundary. `None` when that part is the whole body.
+fn cut_for_view(body: &mut String, from: usize) -> Result<Option<Truncated>> {
+    if from == 0 && body.len() <= MAX_VIEW_BYTES {
+        return Ok(None);
     }
     let total_chars = body.chars().count();
-    let mut end = MAX_VIEW_BYTES;
-    while !body.is_char_boundary(end) {
-        end -= 1;
+    if from >= total_chars {
+        return Err(Error::InvalidParameter {
+            name: "from",
+            message: format!("{from} is past the end of the document ({total_chars} characters)"),
+        });
     }
-    let mut near = end - end / 10;
-    while !body.is_char_boundary(near) {
-        near += 1;
+    let start = body
+        .char_indices()
+        .nth(from)
+        .map_or(body.len(), |(byte, _)| byte);
+    let rest = &body[start..];
+    let mut end = rest.len();
+    if rest.len() > MAX_VIEW_BYTES {
+        end = MAX_VIEW_BYTES;
+        while !rest.is_char_boundary(end) {
+            end -= 1;
+        }
+        let mut near = end - end / 10;
+        while !rest.is_char_boundary(near) {
+            near += 1;
+        }
+        if let Some(line) = rest[near..end].rfind('\n') {
+            end = near + line + 1;
+        }
     }
-    if let Some(line) = body[near..end].rfind('\n') {
-        end = near + line + 1;
-    }
-    body.truncate(end);
-    Some(Truncated {
-        shown_chars: body.chars().count(),
+    let shown = rest[..end].to_string();
+    let shown_chars = shown.chars().count();
+    *body = shown;
+    Ok(Some(Truncated {
+        shown_chars,
         total_chars,
-    })
+        from_char: from,
+        next_from: (from + shown_chars < total_chars).then_some(from + shown_chars),
+    }))
 }
 
 /// An open index, ready to search. Cheap to share between threads (`Arc<Engine>`); the reader
@@ -357,11 +392,12 @@ impl Engine {
     }
 
     /// The document with `id`, cut into its preamble and 条, with the matches of `q` marked.
-    /// A body longer than [`MAX_VIEW_BYTES`] is shown up to there (at a line break where one
-    /// is near), with [`DocumentView::truncated`] saying how much is left out.
-    pub fn document_view(&self, id: &str, q: Option<&str>) -> Result<DocumentView> {
+    /// A body longer than [`MAX_VIEW_BYTES`] is shown in parts: from character `from` up to
+    /// the cap (at a line break where one is near), with [`DocumentView::truncated`] saying
+    /// which part this is and where the next starts.
+    pub fn document_view(&self, id: &str, q: Option<&str>, from: usize) -> Result<DocumentView> {
         let mut document = self.document(id)?;
-        let truncated = cut_for_view(&mut document.body);
+        let truncated = cut_for_view(&mut document.body, from)?;
         let highlights = match q.map(str::trim).filter(|q| !q.is_empty()) {
             Some(q) => {
                 Planner::new(&self.fields, &self.synonyms.current(), Budget::unlimited())
@@ -432,7 +468,11 @@ impl Engine {
             .find(&searcher, id)?
             .ok_or_else(|| Error::DocumentNotFound { id: id.to_string() })?;
         let fields = &self.fields;
-        let text = |field| owned_text(text_value(&document, field).unwrap_or_default());
+        let text = |field| {
+            let mut text = text_value(&document, field).unwrap_or_default();
+            cut_at_char_boundary(&mut text, SIMILAR_SAMPLE_BYTES);
+            owned_text(text)
+        };
         let query = MoreLikeThisQuery::builder()
             .with_min_doc_frequency(2)
             .with_max_doc_frequency((searcher.num_docs() / 5).max(2))

@@ -287,13 +287,17 @@ pub struct DocumentView {
     pub truncated: Option<Truncated>,
 }
 
-/// How much of a long document a view shows.
+/// Which part of a long document a view shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Truncated {
     /// Characters shown.
     pub shown_chars: usize,
     /// Characters in the whole body.
     pub total_chars: usize,
+    /// The character of the body the part shown starts at.
+    pub from_char: usize,
+    /// Where the next part starts (the `from` to ask for), `None` after the last part.
+    pub next_from: Option<usize>,
 }
 
 /// Facts about the index; the JSON body of `GET /api/stats`.

@@ -6,7 +6,7 @@
 //! | --- | --- |
 //! | `GET /` | the search page (with `/app.js`, `/app.css`), embedded in the binary |
 //! | `GET /api/search?q=…`, `POST /api/search` | search; the README lists every parameter |
-//! | `GET /api/documents/{id}?q=…` | a document with its 条 and the query's matches marked |
+//! | `GET /api/documents/{id}?q=…&from=…` | a document with its 条 and the query's matches marked; a long one in parts from character `from` |
 //! | `GET /api/documents/{id}/similar` | related documents |
 //! | `GET /api/stats`, `GET /healthz` | facts about the index; liveness |
 //!
@@ -170,12 +170,17 @@ pub fn routes(
                     None => {
                         let id = decode(tail.as_str());
                         let q = params.get("q").cloned();
-                        blocking(move || {
-                            engine
-                                .document_view(&id, q.as_deref())
-                                .map(DocumentJson::from)
-                        })
-                        .await
+                        match parse_number(&params, "from", 0) {
+                            Ok(from) => {
+                                blocking(move || {
+                                    engine
+                                        .document_view(&id, q.as_deref(), from)
+                                        .map(DocumentJson::from)
+                                })
+                                .await
+                            }
+                            Err(error) => reply_result::<()>(Err(error)),
+                        }
                     }
                 }
             },

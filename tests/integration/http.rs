@@ -615,7 +615,7 @@ fn heavy_requests_past_their_slots_get_503_with_retry_after_while_light_ones_ans
 }
 
 #[test]
-fn a_huge_document_is_shown_up_to_a_cap_with_a_marker() {
+fn a_huge_document_is_shown_in_parts_that_add_up_to_the_whole() {
     // A 6 MB text of real sentences, one 条 a line.
     let corpus = tempfile::tempdir().unwrap();
     let sentence = "第一条 为了加强太湖流域水资源保护和水污染防治，保障防汛抗旱以及生活、生产和生态用水安全。\n";
@@ -627,7 +627,7 @@ fn a_huge_document_is_shown_up_to_a_cap_with_a_marker() {
     })
     .unwrap();
     let engine = Arc::new(Engine::open(index.path()).unwrap());
-    let view = engine.document_view("huge.txt", Some("太湖")).unwrap();
+    let view = engine.document_view("huge.txt", Some("太湖"), 0).unwrap();
     let truncated = view.truncated.expect("a marker");
     assert_eq!(truncated.total_chars, body.chars().count());
     assert!(truncated.shown_chars < truncated.total_chars);
@@ -641,10 +641,40 @@ fn a_huge_document_is_shown_up_to_a_cap_with_a_marker() {
         json.len()
     );
     assert!(json.contains("\"truncated\":{\"shown_chars\""));
+    // The parts, each asked for from where the last one said the next starts, are the body.
+    let mut whole = String::new();
+    let mut next = Some(0);
+    let mut parts = 0;
+    while let Some(from) = next {
+        let view = engine.document_view("huge.txt", None, from).unwrap();
+        let part = view.truncated.expect("every part says which it is");
+        assert_eq!(part.from_char, from);
+        assert!(view.document.body.len() <= policy_search::search::MAX_VIEW_BYTES);
+        whole.push_str(&view.document.body);
+        next = part.next_from;
+        parts += 1;
+    }
+    let stored = engine.document("huge.txt").unwrap().body;
+    assert!(
+        whole == stored,
+        "the parts give {} bytes, the body has {}",
+        whole.len(),
+        stored.len()
+    );
+    assert!(parts >= 3, "{parts} parts");
+    let past = engine.document_view("huge.txt", None, body.chars().count() + 5);
+    assert!(
+        matches!(
+            &past,
+            Err(policy_search::Error::InvalidParameter { name: "from", .. })
+        ),
+        "{:?}",
+        past.err()
+    );
     // A document of ordinary length has no marker.
     let engine = Engine::open(sample_index()).unwrap();
     let view = engine
-        .document_view("行政法规/太湖流域管理条例(2011-09-07).md", None)
+        .document_view("行政法规/太湖流域管理条例(2011-09-07).md", None, 0)
         .unwrap();
     assert!(view.truncated.is_none());
 }

@@ -47,13 +47,15 @@ function state() {
   const sort = SORTS.includes(params.get("sort")) ? params.get("sort") : "relevance";
   const filters = {};
   for (const name of FILTERS) if (params.get(name)) filters[name] = params.get(name);
-  return { q: params.get("q") || "", doc: params.get("doc"), page, sort, filters };
+  const from = Math.max(0, parseInt(params.get("from") || "0", 10) || 0);
+  return { q: params.get("q") || "", doc: params.get("doc"), from, page, sort, filters };
 }
 
 function urlFor(next) {
   const params = new URLSearchParams();
   if (next.q) params.set("q", next.q);
   if (next.doc) params.set("doc", next.doc);
+  if (next.doc && next.from) params.set("from", String(next.from));
   for (const [name, value] of Object.entries(next.filters || {})) params.set(name, value);
   if (next.sort && next.sort !== "relevance") params.set("sort", next.sort);
   if (next.page && next.page > 1) params.set("page", String(next.page));
@@ -182,7 +184,10 @@ async function renderDocument(current) {
   const id = encodeURIComponent(current.doc);
   let documentView;
   try {
-    documentView = await getJson(`/api/documents/${id}` + (current.q ? "?q=" + encodeURIComponent(current.q) : ""));
+    const query = new URLSearchParams();
+    if (current.q) query.set("q", current.q);
+    if (current.from) query.set("from", String(current.from));
+    documentView = await getJson(`/api/documents/${id}?` + query.toString());
   } catch (error) {
     view.replaceChildren();
     setStatus("无法打开文件：" + error.message, true);
@@ -205,11 +210,30 @@ async function renderDocument(current) {
     { className: section.matched ? "matched" : "", id: section.label ? "article-" + section.label : "" },
     markedNodes(section.html)));
   const related = element("div", { className: "related" }, element("h3", {}, "相关文件"), element("ul", { id: "related" }));
-  const cut = documentView.truncated
-    ? element("p", { className: "truncated" },
-      `文件过长：仅显示前 ${documentView.truncated.shown_chars} 字（全文共 ${documentView.truncated.total_chars} 字）。`)
-    : null;
-  view.replaceChildren(back, element("h1", {}, documentView.title), metadata, ...sections, ...(cut ? [cut] : []), related);
+  // A long document comes in parts: say which part this is and link the next and the start.
+  const part = documentView.truncated;
+  const partLink = (label, from) => {
+    const link = element("a", { href: urlFor({ doc: current.doc, q: current.q, from }) }, label);
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      go({ doc: current.doc, q: current.q, from });
+      window.scrollTo(0, 0);
+    });
+    return link;
+  };
+  const partNote = () => {
+    const first = part.from_char + 1;
+    const last = part.from_char + part.shown_chars;
+    const links = [];
+    if (part.next_from !== null && part.next_from !== undefined) links.push(" ", partLink("下一部分 →", part.next_from));
+    if (part.from_char > 0) links.push(links.length ? " · " : " ", partLink("回到开头", 0));
+    const count = (n) => n.toLocaleString("zh-CN");
+    return element("p", { className: "truncated" },
+      `文件过长，分部分显示：第 ${count(first)}–${count(last)} 字（全文共 ${count(part.total_chars)} 字）。`, ...links);
+  };
+  const top = part && part.from_char > 0 ? [partNote()] : [];
+  const bottom = part ? [partNote()] : [];
+  view.replaceChildren(back, element("h1", {}, documentView.title), metadata, ...top, ...sections, ...bottom, related);
   const firstMatch = view.querySelector("section.matched");
   if (firstMatch) firstMatch.scrollIntoView({ block: "center" });
   try {
