@@ -132,46 +132,51 @@ pub fn update_index_observed(
             path: missing.clone(),
         });
     }
-    if let Some(outdated) = index_of_another_schema(dir)? {
-        return upgrade(paths, dir, outdated, options, observer, started);
+    if must_be_replaced(dir, options.full)? {
+        return replace(paths, dir, options, observer, started);
     }
     build_in(paths, dir, options, observer, started)
 }
 
-/// Name of the folder inside an index folder where an index of another schema version is
-/// rebuilt before it replaces the old one.
+/// Name of the folder inside an index folder where a new index is built before it replaces
+/// the one there (see [`replace`]).
 pub const UPGRADE_FOLDER: &str = ".policy-search-upgrade";
 
-/// The index in `dir` when it was built by another schema version (which this version cannot
-/// read or update), `None` when there is none or it is current.
-fn index_of_another_schema(dir: &Path) -> Result<Option<Index>> {
+/// True when the index in `dir` cannot be updated and must be replaced by a full build: it was
+/// built by another schema version (which this version cannot read), or it is damaged and
+/// `full` was asked for. A damaged index without `full` is an error that says to run it.
+fn must_be_replaced(dir: &Path, full: bool) -> Result<bool> {
     if !dir.join("meta.json").is_file() {
-        return Ok(None);
+        return Ok(false);
     }
-    let index = Index::open_in_dir(dir).map_err(|source| Error::index(dir, source))?;
-    Ok((index.schema() != build_schema().0).then_some(index))
+    match Index::open_in_dir(dir) {
+        Ok(index) => Ok(index.schema() != build_schema().0),
+        Err(_) if full => Ok(true),
+        Err(error) => Err(Error::DamagedIndex {
+            dir: dir.to_path_buf(),
+            detail: error.to_string(),
+        }),
+    }
 }
 
-/// Replace `outdated`, an index of another schema version in `dir`, by a full build of the
+/// Replace the index in `dir` (of another schema version, or damaged) by a full build of the
 /// corpus, without ever leaving `dir` without a whole index: the new one is built in
 /// [`UPGRADE_FOLDER`] while `dir`'s writer lock is held, then its files are moved in, its
 /// `meta.json` last (one atomic rename switches from the old index to the new), and only then
 /// are the old index's files removed. A run that fails or is killed before the switch leaves
 /// the old index as it was.
-fn upgrade(
+fn replace(
     paths: &[PathBuf],
     dir: &Path,
-    outdated: Index,
     options: &IndexOptions,
     observer: impl Observer,
     started: Instant,
 ) -> Result<BuildReport> {
-    use tantivy::directory::{Directory, INDEX_WRITER_LOCK};
-    let _lock = outdated
-        .directory()
+    use tantivy::directory::{Directory, MmapDirectory, INDEX_WRITER_LOCK};
+    let directory = MmapDirectory::open(dir).map_err(|error| Error::index(dir, error.into()))?;
+    let _lock = directory
         .acquire_lock(&INDEX_WRITER_LOCK)
         .map_err(|error| Error::index(dir, error.into()))?;
-    drop(outdated);
     let staging = dir.join(UPGRADE_FOLDER);
     if staging.exists() {
         std::fs::remove_dir_all(&staging).map_err(|source| Error::io(&staging, source))?;

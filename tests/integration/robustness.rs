@@ -774,3 +774,44 @@ fn an_index_of_an_older_schema_is_replaced_only_once_the_new_one_is_whole() {
         }
     }
 }
+
+#[test]
+fn a_damaged_index_is_named_and_index_full_rebuilds_it_as_the_message_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let sample = sample_corpus();
+    let args = |full: bool| {
+        let mut args = vec!["index", "--corpus", sample.to_str().unwrap(), "--index"];
+        args.push(index.to_str().unwrap());
+        if full {
+            args.push("--full");
+        }
+        args.into_iter().map(str::to_string).collect::<Vec<_>>()
+    };
+    let run = |full: bool| {
+        let args = args(full);
+        policy_search(
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+            dir.path(),
+        )
+    };
+    assert!(run(false).status.success());
+    std::fs::write(index.join("meta.json"), "garbage\n").unwrap();
+
+    let output = run(false);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("is damaged") && stderr.contains("index --full"),
+        "{stderr}"
+    );
+
+    let output = run(true);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let engine = Engine::open(&index).unwrap();
+    assert_eq!(engine.search(&SearchRequest::new("太湖")).unwrap().total, 3);
+}
