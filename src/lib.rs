@@ -28,6 +28,7 @@ pub mod ingest;
 pub mod query;
 pub mod search;
 pub mod server;
+pub mod workbench;
 
 pub use document::Document;
 pub use error::{Error, Result};

@@ -8,6 +8,8 @@ use clap::{Arg, ArgMatches, Args, FromArgMatches, Parser, Subcommand};
 use policy_search::document::{Filter, Filters};
 use policy_search::export::ExportFormat;
 use policy_search::search::{DEFAULT_LIMIT, DEFAULT_SIMILAR, DEFAULT_TIME_BUDGET};
+use policy_search::workbench::kwic::DEFAULT_CONTEXT;
+use policy_search::workbench::TableFormat;
 
 /// Full-text search for Chinese policy documents.
 ///
@@ -76,6 +78,8 @@ pub enum Command {
     },
     /// Search the index; builds it from corpus/ first if there is none.
     Search(SearchArgs),
+    /// Every occurrence of the query's terms in the documents it matches, in context (KWIC).
+    Kwic(KwicArgs),
     /// List the documents most like one document.
     Similar {
         /// The index folder.
@@ -177,6 +181,14 @@ pub struct SearchArgs {
     /// Print each hit's score broken into its parts.
     #[arg(long)]
     pub explain: bool,
+    /// Write every matching document (no --limit) as a table: csv (UTF-8 with BOM, opens in
+    /// Excel), xlsx (needs --output) or jsonl; with metadata, score, each term's count and the
+    /// best passage.
+    #[arg(long, value_name = "FORMAT", value_parser = table_format())]
+    pub export: Option<TableFormat>,
+    /// Write the export here instead of standard output.
+    #[arg(long, value_name = "FILE", requires = "export")]
+    pub output: Option<PathBuf>,
     /// Stop matching after this many milliseconds and answer with what was found so far,
     /// marked as timed out (0: no limit).
     #[arg(long, value_name = "MS", default_value_t = DEFAULT_TIMEOUT_MS)]
@@ -185,6 +197,41 @@ pub struct SearchArgs {
     /// with `-`.
     #[arg(required = true, value_name = "QUERY", num_args = 1..)]
     pub query: Vec<String>,
+}
+
+/// `policy-search kwic`.
+#[derive(Args)]
+pub struct KwicArgs {
+    /// The index folder.
+    #[arg(long, value_name = "DIR", default_value = "index")]
+    pub index: PathBuf,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Characters of context on each side (0 to 200).
+    #[arg(long, default_value_t = DEFAULT_CONTEXT)]
+    pub context: usize,
+    /// Order: doc (the search's order), date (newest first), left (by the left context read
+    /// backwards from the match) or right.
+    #[arg(long, default_value = "doc")]
+    pub sort: String,
+    /// Lines to show (1 to 1000).
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
+    /// Lines to skip.
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    /// Print the JSON body `GET /api/kwic` would return.
+    #[arg(long)]
+    pub json: bool,
+    /// The query. Put `--` before a query that starts with `-`.
+    #[arg(required = true, value_name = "QUERY", num_args = 1..)]
+    pub query: Vec<String>,
+}
+
+/// `--export`'s values, from [`TableFormat::ALL`].
+fn table_format() -> impl clap::builder::TypedValueParser<Value = TableFormat> {
+    let names = TableFormat::ALL.map(|(_, name)| clap::builder::PossibleValue::new(name));
+    clap::builder::PossibleValuesParser::new(names).try_map(|name| name.parse::<TableFormat>())
 }
 
 /// One flag per [`Filter`] (`--category`, `--region`, `--type`, `--agency`, `--year`,

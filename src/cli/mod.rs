@@ -50,6 +50,7 @@ pub fn run(command: Command, synonyms: Option<&Path>) -> Result<()> {
             Ok(())
         }
         Command::Search(args) => search::run(args, synonyms),
+        Command::Kwic(args) => search::kwic(args, synonyms),
         Command::Export {
             index,
             format,

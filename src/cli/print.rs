@@ -7,6 +7,7 @@ use std::path::Path;
 use policy_search::index::BuildReport;
 use policy_search::search::snippet::Snippet;
 use policy_search::search::{SearchResponse, Similar};
+use policy_search::workbench::Concordance;
 use policy_search::{Error, Result};
 
 /// `value` as one line of JSON.
@@ -155,6 +156,45 @@ pub fn print_similar(similar: &[Similar]) -> Result<()> {
 }
 
 /// `n thing`, or `n things` but for one.
+/// A concordance page: one occurrence a line, the left context right-aligned so the matches
+/// stand in one column, then where it is.
+pub fn print_concordance(concordance: &Concordance, offset: usize, context: usize) -> Result<()> {
+    let ansi = std::io::stdout().is_terminal();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} in {}",
+        count(concordance.total, "occurrence"),
+        count(concordance.documents, "matching document")
+    );
+    for (index, line) in concordance.lines.iter().enumerate() {
+        // CJK characters take two columns: pad by display width.
+        let width: usize = line
+            .left
+            .chars()
+            .map(|c| if c.is_ascii() { 1 } else { 2 })
+            .sum();
+        let pad = " ".repeat((2 * context).saturating_sub(width));
+        let matched = if ansi {
+            format!("\x1b[1;31m{}\x1b[0m", line.matched)
+        } else {
+            format!("[{}]", line.matched)
+        };
+        let place = match &line.article {
+            Some(article) => format!("{} {}", line.title, article),
+            None => line.title.clone(),
+        };
+        let _ = writeln!(
+            out,
+            "{:>5}  {pad}{}{matched}{}  | {place}",
+            offset + index + 1,
+            line.left,
+            line.right
+        );
+    }
+    print_out(&out)
+}
+
 pub fn count(n: usize, thing: &str) -> String {
     if n == 1 {
         format!("1 {thing}")

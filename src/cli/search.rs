@@ -3,11 +3,12 @@
 use std::path::Path;
 
 use policy_search::server::json::SearchJson;
-use policy_search::{Result, SearchRequest};
+use policy_search::workbench::{concordance, write_table, ConcordanceRequest, TableFormat};
+use policy_search::{Engine, Error, Result, SearchRequest};
 
-use super::args::{time_budget, SearchArgs};
+use super::args::{time_budget, KwicArgs, SearchArgs};
 use super::open_or_build;
-use super::print::{print_hits, print_out, to_json};
+use super::print::{count, print_concordance, print_hits, print_out, to_json};
 
 pub fn run(args: SearchArgs, synonyms: Option<&Path>) -> Result<()> {
     let engine =
@@ -21,6 +22,9 @@ pub fn run(args: SearchArgs, synonyms: Option<&Path>) -> Result<()> {
     request.articles = args.articles;
     request.match_mode = args.match_mode.parse()?;
     request.explain = args.explain;
+    if let Some(format) = args.export {
+        return export(&engine, &request, format, args.output.as_deref());
+    }
     let response = engine.search(&request)?;
     if response.timed_out {
         eprintln!(
@@ -34,5 +38,49 @@ pub fn run(args: SearchArgs, synonyms: Option<&Path>) -> Result<()> {
         print_out(&(to_json(&json)? + "\n"))
     } else {
         print_hits(&response, args.offset)
+    }
+}
+
+/// `search --export`: every full match of `request` as a table, to `output` or stdout.
+fn export(
+    engine: &Engine,
+    request: &SearchRequest,
+    format: TableFormat,
+    output: Option<&Path>,
+) -> Result<()> {
+    use std::io::Write;
+    let matches = engine.all_matches(request)?;
+    let rows = match (format, output) {
+        (TableFormat::Xlsx, path) => write_table(&matches, format, &mut std::io::sink(), path)?,
+        (_, Some(path)) => {
+            let file = std::fs::File::create(path).map_err(|source| Error::io(path, source))?;
+            let mut writer = std::io::BufWriter::new(file);
+            let rows = write_table(&matches, format, &mut writer, None)?;
+            writer.flush().map_err(|source| Error::io(path, source))?;
+            rows
+        }
+        (_, None) => {
+            let stdout = std::io::stdout().lock();
+            write_table(&matches, format, &mut std::io::BufWriter::new(stdout), None)?
+        }
+    };
+    eprintln!("exported {}", count(rows, "document"));
+    Ok(())
+}
+
+/// `policy-search kwic`.
+pub fn kwic(args: KwicArgs, synonyms: Option<&Path>) -> Result<()> {
+    let engine = open_or_build(&args.index, synonyms)?;
+    let mut request = ConcordanceRequest::new(args.query.join(" "));
+    request.search.filters = args.filters.0;
+    request.context = args.context;
+    request.sort = args.sort.parse()?;
+    request.limit = args.limit;
+    request.offset = args.offset;
+    let concordance = concordance(&engine, &request)?;
+    if args.json {
+        print_out(&(to_json(&concordance)? + "\n"))
+    } else {
+        print_concordance(&concordance, args.offset, args.context)
     }
 }

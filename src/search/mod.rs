@@ -8,6 +8,7 @@
 
 pub mod analyze;
 pub mod budget;
+pub mod counting;
 pub mod facets;
 pub mod filter_query;
 mod ids;
@@ -116,6 +117,84 @@ fn cut_for_view(body: &mut String, from: usize) -> Result<Option<Truncated>> {
         from_char: from,
         next_from: (from + shown_chars < total_chars).then_some(from + shown_chars),
     }))
+}
+
+/// Every document matching a search ([`Engine::all_matches`]).
+pub struct Matches {
+    dir: PathBuf,
+    fields: Fields,
+    searcher: Searcher,
+    scored: Vec<(f32, DocAddress)>,
+    /// What the query marks: its terms and their other forms, as patterns.
+    pub highlights: Vec<Pattern>,
+    /// The query's positive terms as typed, in query order.
+    pub terms: Vec<String>,
+}
+
+impl Matches {
+    /// How many documents match.
+    pub fn len(&self) -> usize {
+        self.scored.len()
+    }
+
+    /// True when no document matches.
+    pub fn is_empty(&self) -> bool {
+        self.scored.is_empty()
+    }
+
+    /// `visit` applied to each matching document and its score, on every core, the results
+    /// in the documents' order. For work whose result is small beside the document (counts,
+    /// sort keys): every result is held until the end.
+    pub fn par_map<T: Send>(
+        &self,
+        visit: impl Fn(usize, f32, Document) -> T + Sync + Send,
+    ) -> Result<Vec<T>> {
+        use rayon::prelude::*;
+        self.scored
+            .par_iter()
+            .enumerate()
+            .map(|(rank, &(score, address))| {
+                let document: TantivyDocument = self
+                    .searcher
+                    .doc(address)
+                    .map_err(|e| Error::index(&self.dir, e))?;
+                Ok(visit(rank, score, stored_document(&document, &self.fields)))
+            })
+            .collect()
+    }
+
+    /// For each matching document (in order), the occurrences of `patterns` in its title and
+    /// body, read from the index's positions ([`counting::phrase_counts`]) without the stored
+    /// text; `None` when a pattern has a single unit.
+    pub fn phrase_counts(&self, patterns: &[Pattern]) -> Result<Option<Vec<usize>>> {
+        let addresses: Vec<DocAddress> = self.scored.iter().map(|(_, address)| *address).collect();
+        counting::phrase_counts(&self.searcher, &self.fields, &addresses, patterns)
+            .map_err(|e| Error::index(&self.dir, e))
+    }
+
+    /// The matching document at `rank` (in order) with its score.
+    pub fn document(&self, rank: usize) -> Result<(f32, Document)> {
+        let &(score, address) = self.scored.get(rank).ok_or_else(|| {
+            Error::Internal(format!("no match at rank {rank} of {}", self.scored.len()))
+        })?;
+        let document: TantivyDocument = self
+            .searcher
+            .doc(address)
+            .map_err(|e| Error::index(&self.dir, e))?;
+        Ok((score, stored_document(&document, &self.fields)))
+    }
+
+    /// Each matching document with its score (0 when sorted by date), in order, read from the
+    /// store as the iterator is walked: only one is held at a time.
+    pub fn documents(&self) -> impl Iterator<Item = Result<(f32, Document)>> + '_ {
+        self.scored.iter().map(|&(score, address)| {
+            let document: TantivyDocument = self
+                .searcher
+                .doc(address)
+                .map_err(|e| Error::index(&self.dir, e))?;
+            Ok((score, stored_document(&document, &self.fields)))
+        })
+    }
 }
 
 /// An open index, ready to search. Cheap to share between threads (`Arc<Engine>`); the reader
@@ -326,6 +405,55 @@ impl Engine {
             }
         }
         Ok(missing)
+    }
+
+    /// Every document that matches `request` fully, in its sort order: no page, no partial
+    /// matches and no time budget (for exports and concordances, which promise every match).
+    /// The stored documents are read one at a time as [`Matches::documents`] is walked.
+    pub fn all_matches(&self, request: &SearchRequest) -> Result<Matches> {
+        let tree = request.tree()?;
+        let terms = tree
+            .positive_terms()
+            .into_iter()
+            .map(|(term, _)| term.to_string())
+            .collect();
+        let thesaurus = self.synonyms.current();
+        let plan = Planner::new(&self.fields, &thesaurus, Budget::unlimited())
+            .typed(&request.q)
+            .plan(&tree);
+        let searcher = self.reader.searcher();
+        let total = searcher
+            .search(plan.query.as_ref(), &Count)
+            .map_err(|e| self.error(e))?;
+        let scored = if total == 0 {
+            Vec::new()
+        } else {
+            let top = TopDocs::with_limit(total);
+            match request.sort {
+                Sort::Relevance => searcher.search(plan.query.as_ref(), &top.order_by_score()),
+                Sort::DateDesc | Sort::DateAsc => {
+                    let order = if request.sort == Sort::DateDesc {
+                        Order::Desc
+                    } else {
+                        Order::Asc
+                    };
+                    let by_date =
+                        top.order_by_fast_field::<DateTime>(MetaField::Date.name(), order);
+                    searcher
+                        .search(plan.query.as_ref(), &by_date)
+                        .map(|hits| hits.into_iter().map(|(_, a)| (0.0, a)).collect())
+                }
+            }
+            .map_err(|e| self.error(e))?
+        };
+        Ok(Matches {
+            dir: self.dir.clone(),
+            fields: self.fields,
+            searcher,
+            scored,
+            highlights: plan.highlights,
+            terms,
+        })
     }
 
     /// The ids of every document matching `q`, in no particular order (for exhaustive checks

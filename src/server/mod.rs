@@ -14,6 +14,7 @@
 //! engine's reader reloads by itself within a second of a commit by another process.
 
 pub mod admission;
+mod download;
 pub mod json;
 mod params;
 mod reply;
@@ -30,9 +31,13 @@ use warp::{Filter, Rejection, Reply};
 
 use crate::error::Error;
 use crate::search::{Engine, DEFAULT_SIMILAR};
+use crate::workbench::concordance;
 use admission::{is_heavy, Admission};
 use json::{DocumentJson, SearchJson};
-use params::{analyze_text, body_parameters, parse_number, search_request};
+use params::{
+    analyze_text, body_parameters, concordance_request, export_request, parse_number,
+    search_request,
+};
 use reply::{blocking, blocking_admitted, handle_rejection, reply_result, TooLarge};
 
 /// Largest request body accepted (`POST /api/search`).
@@ -142,7 +147,7 @@ pub fn routes(
         .and(warp::get())
         .and(with_engine.clone())
         .and(warp::query::<HashMap<String, String>>())
-        .and(with_admission)
+        .and(with_admission.clone())
         .then(
             |tail: warp::path::Tail,
              engine: Arc<Engine>,
@@ -182,6 +187,37 @@ pub fn routes(
                             Err(error) => reply_result::<()>(Err(error)),
                         }
                     }
+                }
+            },
+        );
+    let kwic = warp::path!("api" / "kwic")
+        .and(warp::get())
+        .and(warp::query::<HashMap<String, String>>())
+        .and(with_engine.clone())
+        .and(with_admission.clone())
+        .then(
+            |params: HashMap<String, String>, engine: Arc<Engine>, admission: Admission| async move {
+                match concordance_request(&params) {
+                    Ok(request) => {
+                        blocking_admitted(&admission, true, move || concordance(&engine, &request))
+                            .await
+                    }
+                    Err(error) => reply_result::<()>(Err(error)),
+                }
+            },
+        );
+    let export = warp::path!("api" / "export")
+        .and(warp::get())
+        .and(warp::query::<HashMap<String, String>>())
+        .and(with_engine.clone())
+        .and(with_admission.clone())
+        .then(
+            |params: HashMap<String, String>, engine: Arc<Engine>, admission: Admission| async move {
+                match export_request(&params) {
+                    Ok((request, format)) => {
+                        download::export_reply(engine, admission, request, format).await
+                    }
+                    Err(error) => reply_result::<()>(Err(error)),
                 }
             },
         );
@@ -237,6 +273,10 @@ pub fn routes(
                 .or(document)
                 .unify()
                 .or(analyze)
+                .unify()
+                .or(kwic)
+                .unify()
+                .or(export)
                 .unify()
                 .or(stats)
                 .unify()

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use crate::document::Filter;
 use crate::error::Error;
 use crate::search::{SearchRequest, DEFAULT_LIMIT};
+use crate::workbench::kwic::DEFAULT_CONTEXT;
+use crate::workbench::{ConcordanceRequest, TableFormat};
 
 /// The whole number `name`, `default` when absent.
 pub fn parse_number(
@@ -54,9 +56,12 @@ fn search_parameters() -> Vec<&'static str> {
     names
 }
 
-/// The search request that `params` describe; one path for GET and POST.
-pub fn search_request(params: &HashMap<String, String>) -> Result<SearchRequest, Error> {
-    let known = search_parameters();
+/// The query and filters that `params` describe, after checking that every parameter is one
+/// of `known`.
+fn query_and_filters(
+    params: &HashMap<String, String>,
+    known: &[&'static str],
+) -> Result<SearchRequest, Error> {
     if let Some(unknown) = params.keys().find(|key| !known.contains(&key.as_str())) {
         return Err(Error::UnknownParameter {
             name: unknown.clone(),
@@ -68,13 +73,19 @@ pub fn search_request(params: &HashMap<String, String>) -> Result<SearchRequest,
         message: "missing: add ?q=your+query".to_string(),
     })?;
     let mut request = SearchRequest::new(q.clone());
-    request.limit = parse_number(params, "limit", DEFAULT_LIMIT)?;
-    request.offset = parse_number(params, "offset", 0)?;
     for filter in Filter::all() {
         if let Some(value) = params.get(filter.name()) {
             request.filters.set(filter, value.as_str());
         }
     }
+    Ok(request)
+}
+
+/// The search request that `params` describe; one path for GET and POST.
+pub fn search_request(params: &HashMap<String, String>) -> Result<SearchRequest, Error> {
+    let mut request = query_and_filters(params, &search_parameters())?;
+    request.limit = parse_number(params, "limit", DEFAULT_LIMIT)?;
+    request.offset = parse_number(params, "offset", 0)?;
     if let Some(sort) = params.get("sort") {
         request.sort = sort.parse()?;
     }
@@ -85,6 +96,38 @@ pub fn search_request(params: &HashMap<String, String>) -> Result<SearchRequest,
         request.match_mode = mode.parse()?;
     }
     request.explain = parse_flag(params, "explain", false)?;
+    Ok(request)
+}
+
+/// The search and table format of `GET /api/export`: `q`, the filters, `sort` and `format`.
+pub fn export_request(
+    params: &HashMap<String, String>,
+) -> Result<(SearchRequest, TableFormat), Error> {
+    let mut known = vec!["q", "sort", "format"];
+    known.extend(Filter::all().map(Filter::name));
+    let mut request = query_and_filters(params, &known)?;
+    if let Some(sort) = params.get("sort") {
+        request.sort = sort.parse()?;
+    }
+    let format = params
+        .get("format")
+        .map_or(Ok(TableFormat::Csv), |f| f.parse())?;
+    Ok((request, format))
+}
+
+/// The concordance of `GET /api/kwic`: `q`, the filters, `context`, `sort`, `limit`, `offset`.
+pub fn concordance_request(params: &HashMap<String, String>) -> Result<ConcordanceRequest, Error> {
+    let mut known = vec!["q", "context", "sort", "limit", "offset"];
+    known.extend(Filter::all().map(Filter::name));
+    let search = query_and_filters(params, &known)?;
+    let mut request = ConcordanceRequest::new(search.q.clone());
+    request.search = search;
+    request.context = parse_number(params, "context", DEFAULT_CONTEXT)?;
+    if let Some(sort) = params.get("sort") {
+        request.sort = sort.parse()?;
+    }
+    request.limit = parse_number(params, "limit", request.limit)?;
+    request.offset = parse_number(params, "offset", 0)?;
     Ok(request)
 }
 

@@ -96,7 +96,6 @@ pub async fn blocking_admitted<T: Serialize + Send + 'static>(
     .await
 }
 
-/// Warp's rejections as JSON error bodies.
 /// A request past the server's size limits.
 #[derive(Debug, Clone, Copy)]
 pub enum TooLarge {
@@ -108,6 +107,7 @@ pub enum TooLarge {
 
 impl warp::reject::Reject for TooLarge {}
 
+/// Warp's rejections as JSON error bodies.
 pub async fn handle_rejection(rejection: Rejection) -> Result<Response, Infallible> {
     Ok(if rejection.is_not_found() {
         error_reply(

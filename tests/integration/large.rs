@@ -33,3 +33,45 @@ fn unquoted_recall_covers_quoted_recall_on_the_large_set() {
         );
     }
 }
+
+#[test]
+#[ignore = "needs ../shared/corpus/large"]
+fn exporting_every_document_as_a_table_keeps_memory_flat() {
+    let engine = large_engine();
+    let index = engine.dir().to_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("de.csv");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_policy-search"))
+        .args(["search", "--index", &index, "--export", "csv", "--output"])
+        .arg(&csv)
+        .arg("的")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak_kb: u64 = 0;
+    while child.try_wait().unwrap().is_none() {
+        if let Ok(status) = std::fs::read_to_string(&status_path) {
+            let hwm = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok());
+            peak_kb = peak_kb.max(hwm.unwrap_or(0));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows = std::fs::read_to_string(&csv)
+        .unwrap()
+        .split_terminator("\r\n")
+        .count()
+        - 1;
+    assert_eq!(rows as u64, engine.num_docs(), "every document has 的");
+    eprintln!("exported {rows} rows, peak RSS {} MB", peak_kb / 1024);
+    assert!(peak_kb < 200 * 1024, "peak RSS {} MB", peak_kb / 1024);
+}

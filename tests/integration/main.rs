@@ -18,3 +18,4 @@ mod query_language;
 mod ranking;
 mod replicas;
 mod robustness;
+mod workbench;
