@@ -206,6 +206,30 @@ fn search_narrow_by_facet_and_read_a_document() {
     assert!(!browser.wait_for("#related li a").is_empty());
     save("document.png", &browser.screenshot());
 
+    // The concordance of the results: every occurrence of 太湖 in context, each line's match
+    // the term, sorted by left context on request; the export links carry the query.
+    browser.goto(&format!(
+        "http://{addr}/?q={}",
+        crate::common::encode("太湖")
+    ));
+    let export = browser.wait_for("#export-csv").remove(0);
+    let href = browser
+        .runtime
+        .block_on(export.attr("href"))
+        .expect("href")
+        .unwrap_or_default();
+    assert!(
+        href.starts_with("/api/export?q=") && href.contains("format=csv"),
+        "{href}"
+    );
+    browser.click(&browser.wait_for("#kwic-link").remove(0));
+    let matches = browser.wait_for("#kwic-lines td.match");
+    assert_eq!(matches.len(), 50, "a full first page");
+    assert!(matches.iter().all(|cell| browser.text(cell) == "太湖"));
+    let status = browser.text(&browser.wait_for("#status").remove(0));
+    assert!(status.contains("共出现 207 次"), "{status}");
+    save("kwic.png", &browser.screenshot());
+
     // A document with markup in it is shown as text.
     browser.goto(&format!(
         "http://{addr}/?q={}",

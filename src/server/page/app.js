@@ -7,6 +7,8 @@ const PAGE_SIZE = 10;
 const FILTERS = ["category", "region", "type", "agency", "year"];
 const FACET_NAMES = { category: "类别", region: "地区", type: "文种", agency: "发文机关", year: "年份" };
 const SORTS = ["relevance", "date_desc", "date_asc"];
+const KWIC_SORTS = ["doc", "date", "left", "right"];
+const KWIC_PAGE = 50;
 
 const $ = (id) => document.getElementById(id);
 
@@ -48,7 +50,9 @@ function state() {
   const filters = {};
   for (const name of FILTERS) if (params.get(name)) filters[name] = params.get(name);
   const from = Math.max(0, parseInt(params.get("from") || "0", 10) || 0);
-  return { q: params.get("q") || "", doc: params.get("doc"), from, page, sort, filters };
+  const kwicSort = KWIC_SORTS.includes(params.get("ksort")) ? params.get("ksort") : "doc";
+  const view = params.get("view") === "kwic" ? "kwic" : "";
+  return { q: params.get("q") || "", doc: params.get("doc"), from, page, sort, filters, view, kwicSort };
 }
 
 function urlFor(next) {
@@ -58,6 +62,8 @@ function urlFor(next) {
   if (next.doc && next.from) params.set("from", String(next.from));
   for (const [name, value] of Object.entries(next.filters || {})) params.set(name, value);
   if (next.sort && next.sort !== "relevance") params.set("sort", next.sort);
+  if (next.view === "kwic") params.set("view", "kwic");
+  if (next.view === "kwic" && next.kwicSort && next.kwicSort !== "doc") params.set("ksort", next.kwicSort);
   if (next.page && next.page > 1) params.set("page", String(next.page));
   return "?" + params.toString();
 }
@@ -116,6 +122,71 @@ async function renderResults(current) {
   renderFacets(current, response.facets || {});
   renderHits(current, response.hits);
   renderPager(current, response.total + (response.partial || 0));
+  renderTools(current);
+}
+
+// The query and filters of `current` as API parameters.
+function searchParams(current) {
+  const params = new URLSearchParams({ q: current.q });
+  for (const [name, value] of Object.entries(current.filters)) params.set(name, value);
+  return params;
+}
+
+function renderTools(current) {
+  for (const format of ["csv", "xlsx"]) {
+    const params = searchParams(current);
+    params.set("format", format);
+    params.set("sort", current.sort);
+    $("export-" + format).href = "/api/export?" + params.toString();
+  }
+  const kwic = { ...current, view: "kwic", page: 1 };
+  $("kwic-link").href = urlFor(kwic);
+  $("kwic-link").onclick = (event) => { event.preventDefault(); go(kwic); };
+}
+
+async function renderKwic(current) {
+  $("results-view").hidden = true;
+  $("document-view").hidden = true;
+  const view = $("kwic-view");
+  const params = searchParams(current);
+  params.set("sort", current.kwicSort);
+  params.set("limit", String(KWIC_PAGE));
+  params.set("offset", String((current.page - 1) * KWIC_PAGE));
+  params.set("context", "24");
+  setStatus("生成语境索引…");
+  let page;
+  try {
+    page = await getJson("/api/kwic?" + params.toString());
+  } catch (error) {
+    view.hidden = true;
+    setStatus("语境索引出错：" + error.message, true);
+    return;
+  }
+  view.hidden = false;
+  setStatus(`“${current.q}”共出现 ${page.total} 次，见于 ${page.documents} 篇文件`);
+  const back = { ...current, view: "", page: 1 };
+  $("kwic-back").href = urlFor(back);
+  $("kwic-back").onclick = (event) => { event.preventDefault(); go(back); };
+  $("kwic-sort").value = current.kwicSort;
+  $("kwic-sort").onchange = () => go({ ...current, kwicSort: $("kwic-sort").value, page: 1 });
+  const first = (current.page - 1) * KWIC_PAGE;
+  $("kwic-lines").replaceChildren(...page.lines.map((line, index) => {
+    const open = { doc: line.id, q: current.q };
+    const link = element("a", { href: urlFor(open) }, line.title);
+    link.addEventListener("click", (event) => { event.preventDefault(); go(open); });
+    return element("tr", {},
+      element("td", { className: "number" }, String(first + index + 1)),
+      element("td", { className: "left" }, element("span", {}, line.left)),
+      element("td", { className: "match" }, line.match),
+      element("td", { className: "right" }, line.right),
+      element("td", { className: "source" }, link, line.article ? " " + line.article : "", line.date ? ` (${line.date})` : ""));
+  }));
+  const pages = Math.max(1, Math.ceil(page.total / KWIC_PAGE));
+  const previous = element("button", { type: "button", onclick: () => go({ ...current, page: current.page - 1 }) }, "上一页");
+  const next = element("button", { type: "button", onclick: () => go({ ...current, page: current.page + 1 }) }, "下一页");
+  previous.disabled = current.page <= 1;
+  next.disabled = current.page >= pages;
+  $("kwic-pager").replaceChildren(previous, element("span", {}, `第 ${current.page} / ${pages} 页`), next);
 }
 
 function renderFilters(current) {
@@ -255,7 +326,9 @@ function render() {
   const current = state();
   $("q").value = current.q;
   document.title = current.q ? `${current.q} - 政策文件检索` : "政策文件检索";
-  return current.doc ? renderDocument(current) : renderResults(current);
+  $("kwic-view").hidden = true;
+  if (current.doc) return renderDocument(current);
+  return current.view === "kwic" && current.q ? renderKwic(current) : renderResults(current);
 }
 
 document.addEventListener("DOMContentLoaded", () => {
