@@ -86,7 +86,8 @@ fn ends_jieba_block(c: char) -> bool {
 /// character past `chunk_bytes` bytes (or at the end of the text): every word worth indexing
 /// ([`is_word`]) goes to `emit` with its byte offset and character range in the whole text.
 /// Returns where the next piece starts, `None` after the last. Cutting a text piece by piece
-/// gives exactly the words of cutting it whole (see [`ends_jieba_block`]).
+/// gives exactly the words of cutting it whole (it ends only after a character outside
+/// jieba's `RE_HAN_DEFAULT` class, which closes every block).
 pub fn cut_chunk<'a>(
     text: &'a str,
     start: ChunkStart,

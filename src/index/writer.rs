@@ -139,7 +139,7 @@ pub fn update_index_observed(
 }
 
 /// Name of the folder inside an index folder where a new index is built before it replaces
-/// the one there (see [`replace`]).
+/// the one there (an index of another schema version, or a damaged one with `--full`).
 pub const UPGRADE_FOLDER: &str = ".policy-search-upgrade";
 
 /// True when the index in `dir` cannot be updated and must be replaced by a full build: it was
