@@ -80,6 +80,8 @@ pub enum Command {
     Search(SearchArgs),
     /// Every occurrence of the query's terms in the documents it matches, in context (KWIC).
     Kwic(KwicArgs),
+    /// How often terms occur per year, region or category, side by side (a table).
+    Trends(TrendsArgs),
     /// List the documents most like one document.
     Similar {
         /// The index folder.
@@ -226,6 +228,28 @@ pub struct KwicArgs {
     /// The query. Put `--` before a query that starts with `-`.
     #[arg(required = true, value_name = "QUERY", num_args = 1..)]
     pub query: Vec<String>,
+}
+
+/// `policy-search trends`.
+#[derive(Args)]
+pub struct TrendsArgs {
+    /// The index folder.
+    #[arg(long, value_name = "DIR", default_value = "index")]
+    pub index: PathBuf,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// The buckets: year, region or category.
+    #[arg(long, default_value = "year")]
+    pub by: String,
+    /// What is counted: documents, occurrences or per_10k_chars.
+    #[arg(long, default_value = "documents")]
+    pub measure: String,
+    /// Print the JSON body `GET /api/trends` would return.
+    #[arg(long)]
+    pub json: bool,
+    /// The terms (each an exact phrase), 1 to 10.
+    #[arg(required = true, value_name = "TERM", num_args = 1..)]
+    pub terms: Vec<String>,
 }
 
 /// `--export`'s values, from [`TableFormat::ALL`].

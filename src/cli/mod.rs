@@ -51,6 +51,7 @@ pub fn run(command: Command, synonyms: Option<&Path>) -> Result<()> {
         }
         Command::Search(args) => search::run(args, synonyms),
         Command::Kwic(args) => search::kwic(args, synonyms),
+        Command::Trends(args) => search::trends_table(args, synonyms),
         Command::Export {
             index,
             format,

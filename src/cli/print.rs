@@ -7,7 +7,7 @@ use std::path::Path;
 use policy_search::index::BuildReport;
 use policy_search::search::snippet::Snippet;
 use policy_search::search::{SearchResponse, Similar};
-use policy_search::workbench::Concordance;
+use policy_search::workbench::{Concordance, Trends};
 use policy_search::{Error, Result};
 
 /// `value` as one line of JSON.
@@ -191,6 +191,31 @@ pub fn print_concordance(concordance: &Concordance, offset: usize, context: usiz
             line.left,
             line.right
         );
+    }
+    print_out(&out)
+}
+
+/// Trends as a table: a row per bucket, a column per term.
+pub fn print_trends(trends: &Trends) -> Result<()> {
+    let mut out = String::new();
+    let _ = write!(out, "{:<12}", trends.by);
+    for series in &trends.series {
+        let _ = write!(out, "\t{}", series.term);
+    }
+    let _ = writeln!(out, "\t({})", trends.measure);
+    let buckets = trends.series.first().map_or(0, |s| s.points.len());
+    for index in 0..buckets {
+        let bucket = &trends.series[0].points[index].bucket;
+        let _ = write!(out, "{bucket:<12}");
+        for series in &trends.series {
+            let value = series.points[index].value;
+            if value.fract() == 0.0 {
+                let _ = write!(out, "\t{value}");
+            } else {
+                let _ = write!(out, "\t{value:.3}");
+            }
+        }
+        out.push('\n');
     }
     print_out(&out)
 }

@@ -3,12 +3,14 @@
 use std::path::Path;
 
 use policy_search::server::json::SearchJson;
-use policy_search::workbench::{concordance, write_table, ConcordanceRequest, TableFormat};
+use policy_search::workbench::{
+    concordance, trends, write_table, ConcordanceRequest, TableFormat, TrendsRequest,
+};
 use policy_search::{Engine, Error, Result, SearchRequest};
 
-use super::args::{time_budget, KwicArgs, SearchArgs};
+use super::args::{time_budget, KwicArgs, SearchArgs, TrendsArgs};
 use super::open_or_build;
-use super::print::{count, print_concordance, print_hits, print_out, to_json};
+use super::print::{count, print_concordance, print_hits, print_out, print_trends, to_json};
 
 pub fn run(args: SearchArgs, synonyms: Option<&Path>) -> Result<()> {
     let engine =
@@ -82,5 +84,22 @@ pub fn kwic(args: KwicArgs, synonyms: Option<&Path>) -> Result<()> {
         print_out(&(to_json(&concordance)? + "\n"))
     } else {
         print_concordance(&concordance, args.offset, args.context)
+    }
+}
+
+/// `policy-search trends`.
+pub fn trends_table(args: TrendsArgs, synonyms: Option<&Path>) -> Result<()> {
+    let engine = open_or_build(&args.index, synonyms)?;
+    let request = TrendsRequest {
+        terms: args.terms,
+        by: args.by.parse()?,
+        measure: args.measure.parse()?,
+        filters: args.filters.0,
+    };
+    let trends = trends(&engine, &request)?;
+    if args.json {
+        print_out(&(to_json(&trends)? + "\n"))
+    } else {
+        print_trends(&trends)
     }
 }

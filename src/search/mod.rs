@@ -31,6 +31,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use tantivy::collector::{Count, TopDocs};
+use tantivy::columnar::{Column, StrColumn};
 use tantivy::query::{
     AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, QueryClone, TermQuery,
 };
@@ -170,6 +171,49 @@ impl Matches {
         let addresses: Vec<DocAddress> = self.scored.iter().map(|(_, address)| *address).collect();
         counting::phrase_counts(&self.searcher, &self.fields, &addresses, patterns)
             .map_err(|e| Error::index(&self.dir, e))
+    }
+
+    /// For each matching document (in order), its value of `field` read from the fast fields
+    /// (no stored text): the year of its date for [`MetaField::Date`], else the field's first
+    /// value; `None` when it has none.
+    pub fn values(&self, field: MetaField) -> Result<Vec<Option<String>>> {
+        let error = |e: tantivy::TantivyError| Error::index(&self.dir, e);
+        let mut values = Vec::with_capacity(self.scored.len());
+        let mut columns: BTreeMap<u32, (Option<StrColumn>, Option<Column<DateTime>>)> =
+            BTreeMap::new();
+        for &(_, address) in &self.scored {
+            let (strings, dates) = match columns.entry(address.segment_ord) {
+                std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
+                std::collections::btree_map::Entry::Vacant(entry) => {
+                    let fast = self
+                        .searcher
+                        .segment_reader(address.segment_ord)
+                        .fast_fields();
+                    entry.insert(if field == MetaField::Date {
+                        (None, Some(fast.date(field.name()).map_err(error)?))
+                    } else {
+                        (fast.str(field.name()).map_err(error)?, None)
+                    })
+                }
+            };
+            let value = match (strings, dates) {
+                (_, Some(dates)) => dates
+                    .first(address.doc_id)
+                    .map(|date| date.into_utc().year().to_string()),
+                (Some(strings), _) => {
+                    let mut text = String::new();
+                    match strings.term_ords(address.doc_id).next() {
+                        Some(ord) if strings.ord_to_str(ord, &mut text).unwrap_or(false) => {
+                            Some(text)
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            values.push(value);
+        }
+        Ok(values)
     }
 
     /// The matching document at `rank` (in order) with its score.
@@ -410,17 +454,34 @@ impl Engine {
     /// Every document that matches `request` fully, in its sort order: no page, no partial
     /// matches and no time budget (for exports and concordances, which promise every match).
     /// The stored documents are read one at a time as [`Matches::documents`] is walked.
+    /// A request whose `q` is empty matches every document its filters let through.
     pub fn all_matches(&self, request: &SearchRequest) -> Result<Matches> {
-        let tree = request.tree()?;
-        let terms = tree
-            .positive_terms()
-            .into_iter()
-            .map(|(term, _)| term.to_string())
-            .collect();
         let thesaurus = self.synonyms.current();
-        let plan = Planner::new(&self.fields, &thesaurus, Budget::unlimited())
-            .typed(&request.q)
-            .plan(&tree);
+        let (plan, terms) = if request.q.trim().is_empty() {
+            let query: Box<dyn Query> = match request.filter_tree()? {
+                Some(tree) => {
+                    Planner::new(&self.fields, &thesaurus, Budget::unlimited()).node(&tree)
+                }
+                None => Box::new(tantivy::query::AllQuery),
+            };
+            let plan = Plan {
+                query,
+                highlights: Vec::new(),
+                optional_terms: Vec::new(),
+            };
+            (plan, Vec::new())
+        } else {
+            let tree = request.tree()?;
+            let terms = tree
+                .positive_terms()
+                .into_iter()
+                .map(|(term, _)| term.to_string())
+                .collect();
+            let plan = Planner::new(&self.fields, &thesaurus, Budget::unlimited())
+                .typed(&request.q)
+                .plan(&tree);
+            (plan, terms)
+        };
         let searcher = self.reader.searcher();
         let total = searcher
             .search(plan.query.as_ref(), &Count)

@@ -146,6 +146,26 @@ impl SearchRequest {
     /// The query tree with the request's filters joined to it.
     pub(crate) fn tree(&self) -> Result<Node> {
         let mut nodes = vec![parse(&self.q)?];
+        nodes.extend(self.filter_nodes()?);
+        Ok(if nodes.len() == 1 {
+            nodes.remove(0)
+        } else {
+            Node::And(nodes)
+        })
+    }
+
+    /// The request's filters alone as a tree, `None` when it has none.
+    pub(crate) fn filter_tree(&self) -> Result<Option<Node>> {
+        let mut nodes = self.filter_nodes()?;
+        Ok(match nodes.len() {
+            0 => None,
+            1 => Some(nodes.remove(0)),
+            _ => Some(Node::And(nodes)),
+        })
+    }
+
+    fn filter_nodes(&self) -> Result<Vec<Node>> {
+        let mut nodes = Vec::new();
         for (filter, value) in self.filters.iter() {
             let name = filter.name();
             let invalid = |message| Error::InvalidParameter { name, message };
@@ -163,11 +183,7 @@ impl SearchRequest {
                 Filter::Date => Node::Date(parse_date_range(value).map_err(invalid)?),
             });
         }
-        Ok(if nodes.len() == 1 {
-            nodes.remove(0)
-        } else {
-            Node::And(nodes)
-        })
+        Ok(nodes)
     }
 }
 

@@ -31,12 +31,12 @@ use warp::{Filter, Rejection, Reply};
 
 use crate::error::Error;
 use crate::search::{Engine, DEFAULT_SIMILAR};
-use crate::workbench::concordance;
+use crate::workbench::{concordance, trends};
 use admission::{is_heavy, Admission};
 use json::{DocumentJson, SearchJson};
 use params::{
     analyze_text, body_parameters, concordance_request, export_request, parse_number,
-    search_request,
+    search_request, trends_request,
 };
 use reply::{blocking, blocking_admitted, handle_rejection, reply_result, TooLarge};
 
@@ -206,6 +206,21 @@ pub fn routes(
                 }
             },
         );
+    let trends = warp::path!("api" / "trends")
+        .and(warp::get())
+        .and(warp::query::<HashMap<String, String>>())
+        .and(with_engine.clone())
+        .and(with_admission.clone())
+        .then(
+            |params: HashMap<String, String>, engine: Arc<Engine>, admission: Admission| async move {
+                match trends_request(&params) {
+                    Ok(request) => {
+                        blocking_admitted(&admission, true, move || trends(&engine, &request)).await
+                    }
+                    Err(error) => reply_result::<()>(Err(error)),
+                }
+            },
+        );
     let export = warp::path!("api" / "export")
         .and(warp::get())
         .and(warp::query::<HashMap<String, String>>())
@@ -275,6 +290,8 @@ pub fn routes(
                 .or(analyze)
                 .unify()
                 .or(kwic)
+                .unify()
+                .or(trends)
                 .unify()
                 .or(export)
                 .unify()

@@ -6,7 +6,7 @@ use crate::document::Filter;
 use crate::error::Error;
 use crate::search::{SearchRequest, DEFAULT_LIMIT};
 use crate::workbench::kwic::DEFAULT_CONTEXT;
-use crate::workbench::{ConcordanceRequest, TableFormat};
+use crate::workbench::{ConcordanceRequest, TableFormat, TrendsRequest};
 
 /// The whole number `name`, `default` when absent.
 pub fn parse_number(
@@ -129,6 +129,43 @@ pub fn concordance_request(params: &HashMap<String, String>) -> Result<Concordan
     request.limit = parse_number(params, "limit", request.limit)?;
     request.offset = parse_number(params, "offset", 0)?;
     Ok(request)
+}
+
+/// The trend of `GET /api/trends`: `terms` (comma-separated), `by`, `measure` and the filters.
+pub fn trends_request(params: &HashMap<String, String>) -> Result<TrendsRequest, Error> {
+    let mut known = vec!["terms", "by", "measure"];
+    known.extend(Filter::all().map(Filter::name));
+    if let Some(unknown) = params.keys().find(|key| !known.contains(&key.as_str())) {
+        return Err(Error::UnknownParameter {
+            name: unknown.clone(),
+            known: known.join(", "),
+        });
+    }
+    let terms = params.get("terms").ok_or_else(|| Error::InvalidParameter {
+        name: "terms",
+        message: "missing: add ?terms=科技创新,数字经济".to_string(),
+    })?;
+    let mut filters = crate::document::Filters::default();
+    for filter in Filter::all() {
+        if let Some(value) = params.get(filter.name()) {
+            filters.set(filter, value.as_str());
+        }
+    }
+    Ok(TrendsRequest {
+        terms: terms
+            .split([',', '，'])
+            .map(str::trim)
+            .filter(|term| !term.is_empty())
+            .map(str::to_string)
+            .collect(),
+        by: params
+            .get("by")
+            .map_or(Ok(crate::workbench::TrendBy::Year), |by| by.parse())?,
+        measure: params
+            .get("measure")
+            .map_or(Ok(crate::workbench::Measure::Documents), |m| m.parse())?,
+        filters,
+    })
 }
 
 /// The text of `GET /api/analyze?text=…`.

@@ -296,3 +296,96 @@ print("xlsx", len(cells) - 1)
         assert!(printed.contains(&format!("xlsx {total}")), "{printed}");
     }
 }
+
+#[test]
+fn trends_equal_a_brute_force_count_over_every_document() {
+    use policy_search::document::{MetaField, Value};
+    use policy_search::workbench::{trends, Measure, TrendBy, TrendsRequest};
+    use std::collections::BTreeMap;
+
+    let engine = sample_engine();
+    let terms = ["人民政府", "太湖", "发展"];
+    for by in [TrendBy::Year, TrendBy::Region, TrendBy::Category] {
+        // Brute force: every stored document, its bucket, its length and each term's count.
+        let mut documents: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut occurrences: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut chars: BTreeMap<String, usize> = BTreeMap::new();
+        engine
+            .for_each_document(|document| {
+                let field = match by {
+                    TrendBy::Year => MetaField::Date,
+                    TrendBy::Region => MetaField::Region,
+                    TrendBy::Category => MetaField::Category,
+                };
+                let bucket = match document.metadata.get(field) {
+                    Some(Value::Date(date)) => date.year().to_string(),
+                    Some(Value::Text(text)) => text.to_string(),
+                    None => return Ok(()),
+                };
+                *chars.entry(bucket.clone()).or_default() +=
+                    document.title.chars().count() + document.body.chars().count();
+                let docs = documents
+                    .entry(bucket.clone())
+                    .or_insert(vec![0; terms.len()]);
+                let occ = occurrences.entry(bucket).or_insert(vec![0; terms.len()]);
+                for (index, term) in terms.iter().enumerate() {
+                    let count: usize = [&document.title, &document.body]
+                        .iter()
+                        .map(|text| Normalized::new(text).text.matches(term).count())
+                        .sum();
+                    docs[index] += usize::from(count > 0);
+                    occ[index] += count;
+                }
+                Ok(())
+            })
+            .unwrap();
+        for measure in [
+            Measure::Documents,
+            Measure::Occurrences,
+            Measure::Per10kChars,
+        ] {
+            let request = TrendsRequest {
+                terms: terms.iter().map(|t| t.to_string()).collect(),
+                by,
+                measure,
+                filters: Default::default(),
+            };
+            let answer = trends(engine, &request).unwrap();
+            assert_eq!(answer.series.len(), terms.len());
+            for (index, series) in answer.series.iter().enumerate() {
+                let buckets: Vec<&str> = series.points.iter().map(|p| p.bucket.as_str()).collect();
+                if by != TrendBy::Year {
+                    let mut sorted = buckets.clone();
+                    sorted.sort_unstable();
+                    let expected: Vec<&str> = chars.keys().map(String::as_str).collect();
+                    assert_eq!(sorted, expected, "{by:?}: a point for every bucket");
+                } else {
+                    assert!(chars.keys().all(|year| buckets.contains(&year.as_str())));
+                }
+                for point in &series.points {
+                    let expected = match measure {
+                        Measure::Documents => {
+                            documents.get(&point.bucket).map_or(0, |c| c[index]) as f64
+                        }
+                        Measure::Occurrences => {
+                            occurrences.get(&point.bucket).map_or(0, |c| c[index]) as f64
+                        }
+                        Measure::Per10kChars => match chars.get(&point.bucket) {
+                            Some(&n) => {
+                                occurrences[&point.bucket][index] as f64 * 10_000.0 / n as f64
+                            }
+                            None => 0.0,
+                        },
+                    };
+                    assert!(
+                        (point.value - expected).abs() < 1e-9,
+                        "{by:?} {measure:?} {} {}: {} vs {expected}",
+                        series.term,
+                        point.bucket,
+                        point.value
+                    );
+                }
+            }
+        }
+    }
+}
