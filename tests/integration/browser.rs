@@ -230,6 +230,40 @@ fn search_narrow_by_facet_and_read_a_document() {
     assert!(status.contains("共出现 207 次"), "{status}");
     save("kwic.png", &browser.screenshot());
 
+    // The trend chart of the query's terms: a point a year; a click on the highest point runs
+    // the term's search narrowed to that year.
+    browser.goto(&format!(
+        "http://{addr}/?q={}&view=trends",
+        crate::common::encode("太湖 人民政府")
+    ));
+    let points = browser.wait_for("#trends-chart circle.point");
+    assert!(points.len() >= 2 * 10, "{} points", points.len());
+    let height = |point: &Element| -> f64 {
+        browser
+            .runtime
+            .block_on(point.attr("cy"))
+            .expect("cy")
+            .and_then(|cy| cy.parse().ok())
+            .unwrap_or(f64::MAX)
+    };
+    let highest = points
+        .iter()
+        .min_by(|a, b| height(a).total_cmp(&height(b)))
+        .expect("a point")
+        .clone();
+    let year = browser
+        .runtime
+        .block_on(highest.attr("data-bucket"))
+        .expect("bucket")
+        .expect("a year");
+    save("trends.png", &browser.screenshot());
+    browser.click(&highest);
+    browser.wait_for(".hit h2 a");
+    let url = browser.url();
+    assert!(url.contains(&format!("year={year}")), "{url}");
+    let status = browser.text(&browser.wait_for("#status").remove(0));
+    assert!(!status.starts_with("共 0 篇"), "{status}");
+
     // A document with markup in it is shown as text.
     browser.goto(&format!(
         "http://{addr}/?q={}",

@@ -51,8 +51,10 @@ function state() {
   for (const name of FILTERS) if (params.get(name)) filters[name] = params.get(name);
   const from = Math.max(0, parseInt(params.get("from") || "0", 10) || 0);
   const kwicSort = KWIC_SORTS.includes(params.get("ksort")) ? params.get("ksort") : "doc";
-  const view = params.get("view") === "kwic" ? "kwic" : "";
-  return { q: params.get("q") || "", doc: params.get("doc"), from, page, sort, filters, view, kwicSort };
+  const view = ["kwic", "trends"].includes(params.get("view")) ? params.get("view") : "";
+  const by = ["year", "region", "category"].includes(params.get("by")) ? params.get("by") : "year";
+  const measure = ["documents", "occurrences", "per_10k_chars"].includes(params.get("measure")) ? params.get("measure") : "documents";
+  return { q: params.get("q") || "", doc: params.get("doc"), from, page, sort, filters, view, kwicSort, by, measure };
 }
 
 function urlFor(next) {
@@ -62,7 +64,9 @@ function urlFor(next) {
   if (next.doc && next.from) params.set("from", String(next.from));
   for (const [name, value] of Object.entries(next.filters || {})) params.set(name, value);
   if (next.sort && next.sort !== "relevance") params.set("sort", next.sort);
-  if (next.view === "kwic") params.set("view", "kwic");
+  if (next.view) params.set("view", next.view);
+  if (next.view === "trends" && next.by && next.by !== "year") params.set("by", next.by);
+  if (next.view === "trends" && next.measure && next.measure !== "documents") params.set("measure", next.measure);
   if (next.view === "kwic" && next.kwicSort && next.kwicSort !== "doc") params.set("ksort", next.kwicSort);
   if (next.page && next.page > 1) params.set("page", String(next.page));
   return "?" + params.toString();
@@ -139,6 +143,9 @@ function renderTools(current) {
     params.set("sort", current.sort);
     $("export-" + format).href = "/api/export?" + params.toString();
   }
+  const trendsState = { ...current, view: "trends", page: 1 };
+  $("trends-link").href = urlFor(trendsState);
+  $("trends-link").onclick = (event) => { event.preventDefault(); go(trendsState); };
   const kwic = { ...current, view: "kwic", page: 1 };
   $("kwic-link").href = urlFor(kwic);
   $("kwic-link").onclick = (event) => { event.preventDefault(); go(kwic); };
@@ -327,7 +334,9 @@ function render() {
   $("q").value = current.q;
   document.title = current.q ? `${current.q} - 政策文件检索` : "政策文件检索";
   $("kwic-view").hidden = true;
+  $("trends-view").hidden = true;
   if (current.doc) return renderDocument(current);
+  if (current.view === "trends" && current.q) return renderTrends(current);
   return current.view === "kwic" && current.q ? renderKwic(current) : renderResults(current);
 }
 
@@ -345,3 +354,117 @@ document.addEventListener("DOMContentLoaded", () => {
   window.addEventListener("popstate", render);
   render();
 });
+
+// The terms a trend compares: the query's words and phrases, without operators and fields.
+function trendTerms(q) {
+  const terms = [];
+  for (const match of q.matchAll(/"([^"]+)"|(\S+)/g)) {
+    const term = (match[1] || match[2] || "").trim();
+    if (!term || /^(AND|OR|NOT)$/.test(term) || term.startsWith("-") || term.includes(":") || term.startsWith("/")) continue;
+    terms.push(term.replace(/^[+(]+|[)]+$/g, ""));
+  }
+  return terms.filter((term) => term).slice(0, 10);
+}
+
+const SERIES_COLOURS = ["#b91c1c", "#1d4ed8", "#047857", "#a16207", "#7c3aed", "#0e7490", "#be185d", "#4d7c0f", "#c2410c", "#334155"];
+const SVG = "http://www.w3.org/2000/svg";
+
+function svg(tag, attributes = {}, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  for (const child of children) node.append(child);
+  return node;
+}
+
+async function renderTrends(current) {
+  $("results-view").hidden = true;
+  $("document-view").hidden = true;
+  const view = $("trends-view");
+  const terms = trendTerms(current.q);
+  const params = new URLSearchParams({ terms: terms.join(","), by: current.by, measure: current.measure });
+  for (const [name, value] of Object.entries(current.filters)) params.set(name, value);
+  setStatus("统计中…");
+  let trends;
+  try {
+    trends = await getJson("/api/trends?" + params.toString());
+  } catch (error) {
+    view.hidden = true;
+    setStatus("趋势统计出错：" + error.message, true);
+    return;
+  }
+  view.hidden = false;
+  const names = { documents: "含该词的文件数", occurrences: "出现次数", per_10k_chars: "每万字出现次数" };
+  setStatus(`${terms.join("、")}：${names[current.measure]}，按${{ year: "年份", region: "地区", category: "类别" }[current.by]}`);
+  const back = { ...current, view: "", page: 1 };
+  $("trends-back").href = urlFor(back);
+  $("trends-back").onclick = (event) => { event.preventDefault(); go(back); };
+  $("trends-by").value = current.by;
+  $("trends-by").onchange = () => go({ ...current, by: $("trends-by").value });
+  $("trends-measure").value = current.measure;
+  $("trends-measure").onchange = () => go({ ...current, measure: $("trends-measure").value });
+  $("trends-chart").replaceChildren(drawChart(current, trends));
+}
+
+// Lines over years, grouped bars for regions and categories; every point or bar shows its
+// number on hover and runs the term's search in that bucket on a click.
+function drawChart(current, trends) {
+  const buckets = trends.series.length ? trends.series[0].points.map((p) => p.bucket) : [];
+  const width = 960, height = 380, left = 56, right = 16, top = 36, bottom = trends.by === "year" ? 40 : 90;
+  const plotWidth = width - left - right, plotHeight = height - top - bottom;
+  const max = Math.max(1e-9, ...trends.series.flatMap((s) => s.points.map((p) => p.value)));
+  const step = niceStep(max / 5);
+  const ceiling = Math.ceil(max / step) * step;
+  const y = (value) => top + plotHeight - (value / ceiling) * plotHeight;
+  const slot = plotWidth / Math.max(1, buckets.length);
+  const x = (index) => left + slot * index + slot / 2;
+  const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "趋势图" });
+  for (let tick = 0; tick <= ceiling + 1e-9; tick += step) {
+    chart.append(svg("line", { class: "grid", x1: left, x2: width - right, y1: y(tick), y2: y(tick) }));
+    const decimals = Math.max(0, -Math.floor(Math.log10(step)));
+    chart.append(svg("text", { class: "label", x: left - 6, y: y(tick) + 4, "text-anchor": "end" }, tick.toFixed(decimals)));
+  }
+  chart.append(svg("line", { class: "axis", x1: left, x2: width - right, y1: y(0), y2: y(0) }));
+  const every = Math.max(1, Math.ceil(buckets.length / 24));
+  buckets.forEach((bucket, index) => {
+    if (index % every) return;
+    const attributes = trends.by === "year"
+      ? { class: "label", x: x(index), y: y(0) + 16, "text-anchor": "middle" }
+      : { class: "label", x: x(index), y: y(0) + 10, "text-anchor": "end", transform: `rotate(-45 ${x(index)} ${y(0) + 10})` };
+    chart.append(svg("text", attributes, bucket));
+  });
+  const filterName = trends.by;
+  const open = (term, bucket) => go({ q: `"${term}"`, filters: { ...current.filters, [filterName]: bucket }, page: 1 });
+  trends.series.forEach((series, number) => {
+    const colour = SERIES_COLOURS[number % SERIES_COLOURS.length];
+    chart.append(svg("rect", { x: left + number * 150, y: 8, width: 12, height: 12, fill: colour }));
+    chart.append(svg("text", { class: "legend", x: left + number * 150 + 18, y: 19 }, series.term));
+    if (trends.by === "year") {
+      const path = series.points.map((p, index) => `${index ? "L" : "M"}${x(index)},${y(p.value)}`).join(" ");
+      chart.append(svg("path", { class: "series", d: path, stroke: colour }));
+    }
+    series.points.forEach((point, index) => {
+      const tip = svg("title", {}, `${series.term} · ${point.bucket}：${formatValue(point.value)}`);
+      let mark;
+      if (trends.by === "year") {
+        mark = svg("circle", { class: "point", cx: x(index), cy: y(point.value), r: 4, fill: colour, "data-term": series.term, "data-bucket": point.bucket }, tip);
+      } else {
+        const barWidth = Math.max(2, (slot * 0.8) / trends.series.length);
+        const barX = left + slot * index + slot * 0.1 + barWidth * number;
+        mark = svg("rect", { class: "bar", x: barX, y: y(point.value), width: barWidth, height: Math.max(0, y(0) - y(point.value)), fill: colour, "data-term": series.term, "data-bucket": point.bucket }, tip);
+      }
+      mark.addEventListener("click", () => open(series.term, point.bucket));
+      chart.append(mark);
+    });
+  });
+  return chart;
+}
+
+function niceStep(raw) {
+  const power = Math.pow(10, Math.floor(Math.log10(raw || 1)));
+  for (const factor of [1, 2, 5, 10]) if (factor * power >= raw) return factor * power;
+  return 10 * power;
+}
+
+function formatValue(value) {
+  return Number.isInteger(value) ? value.toLocaleString("zh-CN") : value.toFixed(value < 1 ? 3 : 2);
+}
