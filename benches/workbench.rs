@@ -1,6 +1,6 @@
 //! The workbench on an index of the large corpus, in-process, warm: a concordance's first page
 //! (KWIC of `人民政府`, 20 lines, by document and by left context) and a table of every hit of
-//! `的` (every document) written as CSV.
+//! `的` (every document) written as CSV, and the collocates of `人民政府`.
 //!
 //! `cargo bench --bench workbench`. Set `POLICY_SEARCH_BENCH_INDEX=DIR` to reuse or keep an
 //! index.

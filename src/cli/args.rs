@@ -225,6 +225,13 @@ pub struct KwicArgs {
     /// Print the JSON body `GET /api/kwic` would return.
     #[arg(long)]
     pub json: bool,
+    /// List the words that co-occur most with the query in the same sentence instead (scored
+    /// by log-likelihood, with mutual information and counts; `GET /api/collocates`).
+    #[arg(long)]
+    pub collocates: bool,
+    /// With --collocates: words seen fewer times near the query are left out.
+    #[arg(long, default_value_t = 3)]
+    pub min_count: u64,
     /// The query. Put `--` before a query that starts with `-`.
     #[arg(required = true, value_name = "QUERY", num_args = 1..)]
     pub query: Vec<String>,

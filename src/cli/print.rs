@@ -7,7 +7,7 @@ use std::path::Path;
 use policy_search::index::BuildReport;
 use policy_search::search::snippet::Snippet;
 use policy_search::search::{SearchResponse, Similar};
-use policy_search::workbench::{Concordance, Trends};
+use policy_search::workbench::{Collocates, Concordance, Trends};
 use policy_search::{Error, Result};
 
 /// `value` as one line of JSON.
@@ -216,6 +216,34 @@ pub fn print_trends(trends: &Trends) -> Result<()> {
             }
         }
         out.push('\n');
+    }
+    print_out(&out)
+}
+
+/// Collocates as a table, most associated first.
+pub fn print_collocates(found: &Collocates) -> Result<()> {
+    let mut out = format!(
+        "{} around the query, {} in them\n{:>4}  {:<12}\t{:>6}\t{:>8}\t{:>9}\t{:>6}\n",
+        count(found.sentences as usize, "sentence"),
+        count(found.words as usize, "word"),
+        "",
+        "word",
+        "count",
+        "in index",
+        "LL",
+        "MI"
+    );
+    for (rank, collocate) in found.collocates.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "{:>4}  {:<12}\t{:>6}\t{:>8}\t{:>9.1}\t{:>6.2}",
+            rank + 1,
+            collocate.word,
+            collocate.count,
+            collocate.corpus_count,
+            collocate.ll,
+            collocate.mi
+        );
     }
     print_out(&out)
 }

@@ -3,14 +3,17 @@
 use std::path::Path;
 
 use policy_search::server::json::SearchJson;
+use policy_search::workbench::collocates::MAX_COLLOCATES;
 use policy_search::workbench::{
-    concordance, trends, write_table, ConcordanceRequest, TableFormat, TrendsRequest,
+    collocates, concordance, trends, write_table, ConcordanceRequest, TableFormat, TrendsRequest,
 };
 use policy_search::{Engine, Error, Result, SearchRequest};
 
 use super::args::{time_budget, KwicArgs, SearchArgs, TrendsArgs};
 use super::open_or_build;
-use super::print::{count, print_concordance, print_hits, print_out, print_trends, to_json};
+use super::print::{
+    count, print_collocates, print_concordance, print_hits, print_out, print_trends, to_json,
+};
 
 pub fn run(args: SearchArgs, synonyms: Option<&Path>) -> Result<()> {
     let engine =
@@ -73,6 +76,21 @@ fn export(
 /// `policy-search kwic`.
 pub fn kwic(args: KwicArgs, synonyms: Option<&Path>) -> Result<()> {
     let engine = open_or_build(&args.index, synonyms)?;
+    if args.collocates {
+        let mut search = SearchRequest::new(args.query.join(" "));
+        search.filters = args.filters.0;
+        let found = collocates(
+            &engine,
+            &search,
+            args.limit.min(MAX_COLLOCATES),
+            args.min_count,
+        )?;
+        return if args.json {
+            print_out(&(to_json(&found)? + "\n"))
+        } else {
+            print_collocates(&found)
+        };
+    }
     let mut request = ConcordanceRequest::new(args.query.join(" "));
     request.search.filters = args.filters.0;
     request.context = args.context;

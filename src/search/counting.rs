@@ -3,6 +3,7 @@
 //! `i`-th bigram is at `p + i` for every `i` (see [`crate::analysis`]), so the count is the
 //! size of the intersection of the bigrams' shifted positions. Title and body are counted
 //! together. A one-unit phrase has no bigram (the char view keeps no positions): `None`.
+//! Also a word's total occurrences in the word view, for collocates.
 
 use tantivy::postings::{Postings, SegmentPostings};
 use tantivy::schema::{IndexRecordOption, Term};
@@ -119,4 +120,36 @@ fn count_in(
         }
         counts[index] += starts.len();
     }
+}
+
+/// Occurrences of each word in the word view of `fields` (title and body) and the view's total
+/// number of words, deleted documents left out ([`super::Engine::word_frequencies`]).
+pub fn word_frequencies<'w>(
+    searcher: &tantivy::Searcher,
+    fields: [tantivy::schema::Field; 2],
+    words: impl Iterator<Item = &'w str>,
+) -> tantivy::Result<(u64, Vec<u64>)> {
+    let words: Vec<&str> = words.collect();
+    let mut total = 0;
+    let mut counts = vec![0; words.len()];
+    for segment in searcher.segment_readers() {
+        for field in fields {
+            let inverted = segment.inverted_index(field)?;
+            total += inverted.total_num_tokens();
+            for (index, word) in words.iter().enumerate() {
+                let term = Term::from_field_text(field, word);
+                if let Some(mut postings) =
+                    inverted.read_postings(&term, IndexRecordOption::WithFreqs)?
+                {
+                    while postings.doc() != tantivy::TERMINATED {
+                        if !segment.is_deleted(postings.doc()) {
+                            counts[index] += u64::from(postings.term_freq());
+                        }
+                        postings.advance();
+                    }
+                }
+            }
+        }
+    }
+    Ok((total, counts))
 }

@@ -517,6 +517,21 @@ impl Engine {
         })
     }
 
+    /// Occurrences of each of `words` in the word view (titles and bodies, deleted documents
+    /// left out) and the word view's total number of words (collocates' corpus frequencies).
+    pub fn word_frequencies<'w>(
+        &self,
+        words: impl Iterator<Item = &'w str>,
+    ) -> Result<(u64, Vec<u64>)> {
+        let searcher = self.reader.searcher();
+        counting::word_frequencies(
+            &searcher,
+            [self.fields.title_words, self.fields.body_words],
+            words,
+        )
+        .map_err(|e| self.error(e))
+    }
+
     /// The ids of every document matching `q`, in no particular order (for exhaustive checks
     /// and benchmarks: no stored text is read).
     pub fn matching_ids(&self, q: &str) -> Result<Vec<String>> {

@@ -31,12 +31,12 @@ use warp::{Filter, Rejection, Reply};
 
 use crate::error::Error;
 use crate::search::{Engine, DEFAULT_SIMILAR};
-use crate::workbench::{concordance, trends};
+use crate::workbench::{collocates, concordance, trends, KwicSort};
 use admission::{is_heavy, Admission};
 use json::{DocumentJson, SearchJson};
 use params::{
-    analyze_text, body_parameters, concordance_request, export_request, parse_number,
-    search_request, trends_request,
+    analyze_text, body_parameters, collocates_request, concordance_request, export_request,
+    parse_number, search_request, trends_request,
 };
 use reply::{blocking, blocking_admitted, handle_rejection, reply_result, TooLarge};
 
@@ -199,8 +199,13 @@ pub fn routes(
             |params: HashMap<String, String>, engine: Arc<Engine>, admission: Admission| async move {
                 match concordance_request(&params) {
                     Ok(request) => {
-                        blocking_admitted(&admission, true, move || concordance(&engine, &request))
-                            .await
+                        // In the search's order a page costs a few ms (counts come from the
+                        // index); sorted by context, every line's context is read.
+                        let heavy = matches!(request.sort, KwicSort::Left | KwicSort::Right);
+                        blocking_admitted(&admission, heavy, move || {
+                            concordance(&engine, &request)
+                        })
+                        .await
                     }
                     Err(error) => reply_result::<()>(Err(error)),
                 }
@@ -216,6 +221,24 @@ pub fn routes(
                 match trends_request(&params) {
                     Ok(request) => {
                         blocking_admitted(&admission, true, move || trends(&engine, &request)).await
+                    }
+                    Err(error) => reply_result::<()>(Err(error)),
+                }
+            },
+        );
+    let collocates = warp::path!("api" / "collocates")
+        .and(warp::get())
+        .and(warp::query::<HashMap<String, String>>())
+        .and(with_engine.clone())
+        .and(with_admission.clone())
+        .then(
+            |params: HashMap<String, String>, engine: Arc<Engine>, admission: Admission| async move {
+                match collocates_request(&params) {
+                    Ok((search, limit, min_count)) => {
+                        blocking_admitted(&admission, true, move || {
+                            collocates(&engine, &search, limit, min_count)
+                        })
+                        .await
                     }
                     Err(error) => reply_result::<()>(Err(error)),
                 }
@@ -292,6 +315,8 @@ pub fn routes(
                 .or(kwic)
                 .unify()
                 .or(trends)
+                .unify()
+                .or(collocates)
                 .unify()
                 .or(export)
                 .unify()

@@ -168,6 +168,18 @@ pub fn trends_request(params: &HashMap<String, String>) -> Result<TrendsRequest,
     })
 }
 
+/// The search, `limit` and `min_count` of `GET /api/collocates`.
+pub fn collocates_request(
+    params: &HashMap<String, String>,
+) -> Result<(SearchRequest, usize, u64), Error> {
+    let mut known = vec!["q", "limit", "min_count"];
+    known.extend(Filter::all().map(Filter::name));
+    let search = query_and_filters(params, &known)?;
+    let limit = parse_number(params, "limit", 20)?;
+    let min_count = parse_number(params, "min_count", 3)? as u64;
+    Ok((search, limit, min_count))
+}
+
 /// The text of `GET /api/analyze?text=…`.
 pub fn analyze_text(params: &HashMap<String, String>) -> Result<String, Error> {
     if let Some(unknown) = params.keys().find(|key| key.as_str() != "text") {

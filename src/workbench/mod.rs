@@ -4,10 +4,12 @@
 //! category. Both take every full match of the search
 //! ([`crate::search::Engine::all_matches`]), with no page limit.
 
+pub mod collocates;
 pub mod kwic;
 pub mod table;
 pub mod trends;
 
+pub use collocates::{collocates, Collocate, Collocates};
 pub use kwic::{concordance, Concordance, ConcordanceRequest, KwicLine, KwicSort};
 pub use table::{write_table, TableFormat};
 pub use trends::{trends, Measure, TrendBy, Trends, TrendsRequest};

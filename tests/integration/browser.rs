@@ -264,6 +264,16 @@ fn search_narrow_by_facet_and_read_a_document() {
     let status = browser.text(&browser.wait_for("#status").remove(0));
     assert!(!status.starts_with("共 0 篇"), "{status}");
 
+    // A query the grammar refuses is explained in Chinese, with where it goes wrong.
+    browser.goto(&format!(
+        "http://{addr}/?q={}",
+        crate::common::encode("\"太湖")
+    ));
+    browser.wait_for("#status.error");
+    let status = browser.text(&browser.wait_for("#status").remove(0));
+    assert!(status.contains("第 1 个字符处的引号没有配对"), "{status}");
+    assert!(!status.chars().any(|c| c.is_ascii_alphabetic()), "{status}");
+
     // A document with markup in it is shown as text.
     browser.goto(&format!(
         "http://{addr}/?q={}",

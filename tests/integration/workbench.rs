@@ -389,3 +389,50 @@ fn trends_equal_a_brute_force_count_over_every_document() {
         }
     }
 }
+
+#[test]
+fn collocates_are_counted_in_the_sentences_that_hold_the_term() {
+    use policy_search::analysis::structure::sentences;
+    use policy_search::workbench::collocates;
+
+    let engine = sample_engine();
+    let found = collocates(engine, &policy_search::SearchRequest::new("太湖"), 10, 3).unwrap();
+    assert!(!found.collocates.is_empty());
+    assert!(found
+        .collocates
+        .windows(2)
+        .all(|pair| pair[0].ll >= pair[1].ll));
+    // Brute force: the words of every sentence holding 太湖, in every stored text.
+    let mut counts: std::collections::HashMap<String, u64> = Default::default();
+    let mut holding = 0;
+    engine
+        .for_each_document(|document| {
+            for text in [&document.title, &document.body] {
+                for sentence in sentences(text) {
+                    let normalized = Normalized::new(&text[sentence]);
+                    if !normalized.text.contains("太湖") {
+                        continue;
+                    }
+                    holding += 1;
+                    for (word, _) in normalized.words() {
+                        if !"太湖".contains(word) && !word.contains("太湖") {
+                            *counts.entry(word.to_string()).or_default() += 1;
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(found.sentences, holding);
+    for collocate in &found.collocates {
+        assert_eq!(
+            collocate.count, counts[&collocate.word],
+            "{}",
+            collocate.word
+        );
+        assert!(collocate.corpus_count >= collocate.count && collocate.count >= 3);
+        assert!(collocate.mi > 0.0, "only words seen more often than chance");
+    }
+    assert!(found.collocates.iter().all(|c| !c.word.contains("太湖")));
+}

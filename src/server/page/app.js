@@ -87,10 +87,37 @@ async function getJson(url) {
   const response = await fetch(url, { headers: { Accept: "application/json" } });
   const body = await response.json().catch(() => null);
   if (!response.ok) {
-    const message = body && body.error ? body.error.message : `HTTP ${response.status}`;
-    throw new Error(message);
+    throw new Error(chineseMessage(body && body.error, response.status));
   }
   return body;
+}
+
+// The API's errors said in Chinese: the page speaks one language. A query error keeps the
+// character where it is.
+function chineseMessage(error, status) {
+  if (!error) return `服务器返回错误（HTTP ${status}）`;
+  const at = /at (\d+)/.exec(error.message || "");
+  const where = at ? `第 ${at[1]} 个字符处` : "";
+  if (error.code === "invalid_query") {
+    const message = error.message || "";
+    if (/unterminated quote/.test(message)) return `检索式${where}的引号没有配对，请补上另一个引号`;
+    if (/parenthes/.test(message) && /empty/.test(message)) return `检索式${where}的括号里没有检索词`;
+    if (/parenthes/.test(message)) return `检索式${where}的括号没有配对`;
+    if (/NOT/.test(message)) return `检索式${where}的 NOT 后面缺少检索词`;
+    if (/date/.test(message)) return `检索式${where}的日期有误，请写成 2021、2021-06 或 2021-06-08`;
+    if (/empty query/.test(message)) return "检索式为空，请输入检索词";
+    if (/longer than|too many|deep/.test(message)) return "检索式过长或过于复杂，请简化";
+    return `检索式有误${where ? "（" + where + "附近）" : ""}`;
+  }
+  const messages = {
+    overloaded: "服务器正忙，请稍后再试",
+    document_not_found: "未找到该文件",
+    invalid_parameter: "请求参数有误",
+    not_found: "未找到所请求的内容",
+    uri_too_long: "检索式过长",
+    payload_too_large: "请求过大",
+  };
+  return messages[error.code] || "服务器内部错误，请稍后再试";
 }
 
 async function renderResults(current) {
@@ -171,6 +198,7 @@ async function renderKwic(current) {
   }
   view.hidden = false;
   setStatus(`“${current.q}”共出现 ${page.total} 次，见于 ${page.documents} 篇文件`);
+  renderCollocates(current);
   const back = { ...current, view: "", page: 1 };
   $("kwic-back").href = urlFor(back);
   $("kwic-back").onclick = (event) => { event.preventDefault(); go(back); };
@@ -467,4 +495,29 @@ function niceStep(raw) {
 
 function formatValue(value) {
   return Number.isInteger(value) ? value.toLocaleString("zh-CN") : value.toFixed(value < 1 ? 3 : 2);
+}
+
+// The words that keep company with the query, beside its concordance; a click searches both.
+async function renderCollocates(current) {
+  const params = searchParams(current);
+  params.set("limit", "25");
+  $("collocates").replaceChildren(element("tr", {}, element("td", { colspan: "3" }, "统计中…")));
+  let found;
+  try {
+    found = await getJson("/api/collocates?" + params.toString());
+  } catch (error) {
+    $("collocates").replaceChildren(element("tr", {}, element("td", { colspan: "3" }, "无法统计：" + error.message)));
+    return;
+  }
+  if (!found.collocates.length) {
+    $("collocates").replaceChildren(element("tr", {}, element("td", { colspan: "3" }, "（无）")));
+    return;
+  }
+  $("collocates").replaceChildren(...found.collocates.map((collocate) => element("tr", {},
+    element("td", {}, element("button", {
+      type: "button", title: `在索引中共出现 ${collocate.corpus_count} 次；MI ${collocate.mi.toFixed(2)}`,
+      onclick: () => go({ ...current, q: `${current.q} ${collocate.word}`, page: 1 }),
+    }, collocate.word)),
+    element("td", {}, String(collocate.count)),
+    element("td", {}, collocate.ll.toFixed(0)))));
 }
