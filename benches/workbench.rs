@@ -54,6 +54,15 @@ fn main() {
         println!("KWIC 人民政府, first 20 lines {name}: p50 {p50:.0} ms, max {max:.0} ms ({total} occurrences)");
     }
 
+    let mut sentences = 0;
+    let (p50, max) = time(3, || {
+        sentences =
+            policy_search::workbench::collocates(&engine, &SearchRequest::new("人民政府"), 20, 3)
+                .expect("collocates")
+                .sentences;
+    });
+    println!("collocates of 人民政府: p50 {p50:.0} ms, max {max:.0} ms ({sentences} sentences)");
+
     let matches = engine
         .all_matches(&SearchRequest::new("的"))
         .expect("matches");
