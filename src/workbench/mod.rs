@@ -1,8 +1,9 @@
-//! The researcher's workbench: what is done with a search beyond its first page. [`table`]
-//! writes every hit as a table (CSV, XLSX, JSON Lines), [`kwic`] lists every occurrence of
-//! the query's terms in context, a concordance, and [`trends`] counts terms per year, region or
-//! category. Both take every full match of the search
-//! ([`crate::search::Engine::all_matches`]), with no page limit.
+//! The researcher's workbench: what is done with a search beyond its first page.
+//! [`table`](mod@table) writes every hit as a table (CSV, XLSX, JSON Lines),
+//! [`kwic`](mod@kwic) lists every occurrence of the query's terms in context (a concordance),
+//! [`trends`](mod@trends) counts terms per year, region or category, and
+//! [`collocates`](mod@collocates) finds the words that keep company with the terms. Each takes
+//! every full match of the search ([`crate::search::Engine::all_matches`]), with no page limit.
 
 pub mod collocates;
 pub mod kwic;
