@@ -120,6 +120,15 @@ fn cut_for_view(body: &mut String, from: usize) -> Result<Option<Truncated>> {
     }))
 }
 
+/// The order of the date fast field a sort asks for; `None` for relevance.
+fn date_order(sort: Sort) -> Option<Order> {
+    match sort {
+        Sort::Relevance => None,
+        Sort::DateDesc => Some(Order::Desc),
+        Sort::DateAsc => Some(Order::Asc),
+    }
+}
+
 /// Every document matching a search ([`Engine::all_matches`]).
 pub struct Matches {
     dir: PathBuf,
@@ -154,13 +163,7 @@ impl Matches {
         self.scored
             .par_iter()
             .enumerate()
-            .map(|(rank, &(score, address))| {
-                let document: TantivyDocument = self
-                    .searcher
-                    .doc(address)
-                    .map_err(|e| Error::index(&self.dir, e))?;
-                Ok(visit(rank, score, stored_document(&document, &self.fields)))
-            })
+            .map(|(rank, &(score, address))| Ok(visit(rank, score, self.read(address)?)))
             .collect()
     }
 
@@ -221,23 +224,24 @@ impl Matches {
         let &(score, address) = self.scored.get(rank).ok_or_else(|| {
             Error::Internal(format!("no match at rank {rank} of {}", self.scored.len()))
         })?;
+        Ok((score, self.read(address)?))
+    }
+
+    /// The stored document at `address`.
+    fn read(&self, address: DocAddress) -> Result<Document> {
         let document: TantivyDocument = self
             .searcher
             .doc(address)
             .map_err(|e| Error::index(&self.dir, e))?;
-        Ok((score, stored_document(&document, &self.fields)))
+        Ok(stored_document(&document, &self.fields))
     }
 
     /// Each matching document with its score (0 when sorted by date), in order, read from the
     /// store as the iterator is walked: only one is held at a time.
     pub fn documents(&self) -> impl Iterator<Item = Result<(f32, Document)>> + '_ {
-        self.scored.iter().map(|&(score, address)| {
-            let document: TantivyDocument = self
-                .searcher
-                .doc(address)
-                .map_err(|e| Error::index(&self.dir, e))?;
-            Ok((score, stored_document(&document, &self.fields)))
-        })
+        self.scored
+            .iter()
+            .map(|&(score, address)| Ok((score, self.read(address)?)))
     }
 }
 
@@ -335,14 +339,9 @@ impl Engine {
         let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
         let facets = request.facets.then(FacetCollector::new);
         let (mut scored, total, facets): (Vec<(f32, DocAddress)>, usize, Option<Facets>) =
-            match request.sort {
-                Sort::Relevance => searcher.search(&query, &(top.order_by_score(), Count, facets)),
-                Sort::DateDesc | Sort::DateAsc => {
-                    let order = if request.sort == Sort::DateDesc {
-                        Order::Desc
-                    } else {
-                        Order::Asc
-                    };
+            match date_order(request.sort) {
+                None => searcher.search(&query, &(top.order_by_score(), Count, facets)),
+                Some(order) => {
                     let by_date =
                         top.order_by_fast_field::<DateTime>(MetaField::Date.name(), order);
                     searcher.search(&query, &(by_date, Count, facets)).map(
@@ -490,14 +489,9 @@ impl Engine {
             Vec::new()
         } else {
             let top = TopDocs::with_limit(total);
-            match request.sort {
-                Sort::Relevance => searcher.search(plan.query.as_ref(), &top.order_by_score()),
-                Sort::DateDesc | Sort::DateAsc => {
-                    let order = if request.sort == Sort::DateDesc {
-                        Order::Desc
-                    } else {
-                        Order::Asc
-                    };
+            match date_order(request.sort) {
+                None => searcher.search(plan.query.as_ref(), &top.order_by_score()),
+                Some(order) => {
                     let by_date =
                         top.order_by_fast_field::<DateTime>(MetaField::Date.name(), order);
                     searcher

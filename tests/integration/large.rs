@@ -48,18 +48,7 @@ fn exporting_every_document_as_a_table_keeps_memory_flat() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let status_path = format!("/proc/{}/status", child.id());
-    let mut peak_kb: u64 = 0;
-    while child.try_wait().unwrap().is_none() {
-        if let Ok(status) = std::fs::read_to_string(&status_path) {
-            let hwm = status
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok());
-            peak_kb = peak_kb.max(hwm.unwrap_or(0));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    let peak = peak_rss_mb(&mut child);
     let output = child.wait_with_output().unwrap();
     assert!(
         output.status.success(),
@@ -72,6 +61,6 @@ fn exporting_every_document_as_a_table_keeps_memory_flat() {
         .count()
         - 1;
     assert_eq!(rows as u64, engine.num_docs(), "every document has 的");
-    eprintln!("exported {rows} rows, peak RSS {} MB", peak_kb / 1024);
-    assert!(peak_kb < 200 * 1024, "peak RSS {} MB", peak_kb / 1024);
+    eprintln!("exported {rows} rows, peak RSS {peak} MB");
+    assert!(peak < 200, "peak RSS {peak} MB");
 }

@@ -2,7 +2,7 @@
 //! and random queries and texts. Nothing may panic, lose committed documents or leave the index
 //! unusable.
 
-use crate::common::{policy_search, sample_corpus};
+use crate::common::{peak_rss_mb, policy_search, sample_corpus};
 
 use std::io::Write;
 use std::path::Path;
@@ -391,23 +391,6 @@ fn the_server_answers_every_request_while_the_index_is_rebuilt() {
     );
     assert_eq!(failed, 0);
     assert!(served > 100 && commits >= 2);
-}
-
-/// Peak resident memory of a running child, sampled until it exits, in MB.
-fn peak_rss_mb(child: &mut std::process::Child) -> u64 {
-    let status_path = format!("/proc/{}/status", child.id());
-    let mut peak_kb = 0;
-    while child.try_wait().ok().flatten().is_none() {
-        if let Ok(status) = std::fs::read_to_string(&status_path) {
-            let hwm = status
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok());
-            peak_kb = peak_kb.max(hwm.unwrap_or(0));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    peak_kb / 1024
 }
 
 #[test]

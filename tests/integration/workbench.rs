@@ -9,16 +9,21 @@ use policy_search::Engine;
 
 use crate::common::{policy_search, sample_engine};
 
+/// Occurrences of the Chinese `term` in `document`'s title and body, after normalisation.
+fn count_in(document: &policy_search::Document, term: &str) -> usize {
+    [&document.title, &document.body]
+        .iter()
+        .map(|text| Normalized::new(text).text.matches(term).count())
+        .sum()
+}
+
 /// Occurrences of the Chinese `term` in every document's title and body, after normalisation,
 /// and the documents holding it, by reading every stored text.
 fn brute_force(engine: &Engine, term: &str) -> (usize, usize) {
     let (mut occurrences, mut documents) = (0, 0);
     engine
         .for_each_document(|document| {
-            let count = [&document.title, &document.body]
-                .iter()
-                .map(|text| Normalized::new(text).text.matches(term).count())
-                .sum::<usize>();
+            let count = count_in(&document, term);
             occurrences += count;
             documents += usize::from(count > 0);
             Ok(())
@@ -48,12 +53,7 @@ fn a_concordance_lists_every_occurrence_the_index_finds() {
             .collect();
         let from_positions = matches.phrase_counts(&patterns).unwrap().unwrap();
         let from_text = matches
-            .par_map(|_, _, document| {
-                [&document.title, &document.body]
-                    .iter()
-                    .map(|text| Normalized::new(text).text.matches(term).count())
-                    .sum::<usize>()
-            })
+            .par_map(|_, _, document| count_in(&document, term))
             .unwrap();
         assert_eq!(from_positions, from_text, "{term}");
         for line in &page.lines {
@@ -195,10 +195,7 @@ fn search_export_writes_every_hit_as_a_table() {
         let document = engine.document(&cells[0]).unwrap();
         assert_eq!(cells[1], document.title);
         let count: usize = cells[9].parse().unwrap();
-        let expected = [&document.title, &document.body]
-            .iter()
-            .map(|text| Normalized::new(text).text.matches("人民政府").count())
-            .sum::<usize>();
+        let expected = count_in(&document, "人民政府");
         assert_eq!(count, expected, "{}", cells[0]);
     }
 
@@ -329,10 +326,7 @@ fn trends_equal_a_brute_force_count_over_every_document() {
                     .or_insert(vec![0; terms.len()]);
                 let occ = occurrences.entry(bucket).or_insert(vec![0; terms.len()]);
                 for (index, term) in terms.iter().enumerate() {
-                    let count: usize = [&document.title, &document.body]
-                        .iter()
-                        .map(|text| Normalized::new(text).text.matches(term).count())
-                        .sum();
+                    let count: usize = count_in(&document, term);
                     docs[index] += usize::from(count > 0);
                     occ[index] += count;
                 }

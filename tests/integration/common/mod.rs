@@ -381,3 +381,20 @@ pub fn serve_in_background(
     });
     receiver.recv().expect("server started")
 }
+
+/// Peak resident memory of a running child, sampled until it exits, in MB.
+pub fn peak_rss_mb(child: &mut std::process::Child) -> u64 {
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak_kb = 0;
+    while child.try_wait().ok().flatten().is_none() {
+        if let Ok(status) = std::fs::read_to_string(&status_path) {
+            let hwm = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok());
+            peak_kb = peak_kb.max(hwm.unwrap_or(0));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    peak_kb / 1024
+}
