@@ -98,16 +98,19 @@ fn article_label(line: &str) -> Option<&str> {
 
 /// Is `line` a heading (章, 节, 编) that ends the article before it?
 fn is_heading(line: &str) -> bool {
+    division_level(line).is_some()
+}
+
+/// The level of a 编 (1), 章 (2) or 节 (3) line such as `第三章 劳动就业`.
+fn division_level(line: &str) -> Option<u8> {
     let line = line.trim_start_matches(|c: char| c.is_whitespace() || c == '#');
-    let Some(rest) = line.strip_prefix('第') else {
-        return false;
-    };
-    let after: String = rest
-        .chars()
-        .skip_while(|c| is_numeral(*c))
-        .take(1)
-        .collect();
-    matches!(after.as_str(), "章" | "节" | "编")
+    let rest = line.strip_prefix('第')?;
+    match rest.chars().find(|c| !is_numeral(*c))? {
+        '编' => Some(1),
+        '章' => Some(2),
+        '节' => Some(3),
+        _ => None,
+    }
 }
 
 /// Characters a heading line may have at most (a longer line starting 第…章 is running text).
@@ -119,9 +122,18 @@ const MAX_HEADING_CHARS: usize = 40;
 pub fn headings(text: &str) -> Vec<&str> {
     text.lines()
         .map(|line| line.trim_matches(|c: char| c.is_whitespace() || c == '#'))
-        .filter(|line| line.chars().count() <= MAX_HEADING_CHARS && !line.contains('。'))
-        .filter(|line| is_heading(line) || is_outline_heading(line))
+        .filter(|line| heading_level(line).is_some())
         .collect()
+}
+
+/// The level of `line` as a heading, `None` for running text: 1 for a 编, 2 for a 章 or an
+/// outline heading (`二、主要任务`), 3 for a 节. A heading is short and has no 。.
+pub fn heading_level(line: &str) -> Option<u8> {
+    let line = line.trim_matches(|c: char| c.is_whitespace() || c == '#');
+    if line.chars().count() > MAX_HEADING_CHARS || line.contains('。') {
+        return None;
+    }
+    division_level(line).or_else(|| is_outline_heading(line).then_some(2))
 }
 
 /// `一、总体要求`: Chinese numerals, then 、, then a few words.
@@ -168,6 +180,62 @@ pub fn articles(text: &str) -> Vec<Article> {
     articles
 }
 
+/// A part of a text as a reader moves through it: a heading line, a 条, or the text between.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    /// The 条's label (`第十二条`) for an article.
+    pub label: Option<String>,
+    /// The level of a heading line (see [`heading_level`]).
+    pub heading: Option<u8>,
+    /// Its byte range; the parts of a text cover it in order, without gaps.
+    pub range: Range<usize>,
+}
+
+/// `text` cut into its 条 and, outside them, its heading lines and the text between: what a
+/// reading view shows section by section and a table of contents jumps through. Headings
+/// inside a 条 stay its text.
+pub fn parts(text: &str) -> Vec<Part> {
+    let mut parts = Vec::new();
+    let between = |parts: &mut Vec<Part>, range: Range<usize>| {
+        let mut start = range.start;
+        let mut offset = range.start;
+        for line in text[range].split_inclusive('\n') {
+            if let Some(level) = heading_level(line) {
+                parts.push(Part {
+                    label: None,
+                    heading: None,
+                    range: start..offset,
+                });
+                parts.push(Part {
+                    label: None,
+                    heading: Some(level),
+                    range: offset..offset + line.len(),
+                });
+                start = offset + line.len();
+            }
+            offset += line.len();
+        }
+        parts.push(Part {
+            label: None,
+            heading: None,
+            range: start..offset,
+        });
+    };
+    let mut cursor = 0;
+    for article in articles(text) {
+        between(&mut parts, cursor..article.range.start);
+        cursor = article.range.end;
+        parts.push(Part {
+            label: Some(article.label),
+            heading: None,
+            range: article.range,
+        });
+    }
+    between(&mut parts, cursor..text.len());
+    parts.retain(|part| !part.range.is_empty());
+    parts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +256,48 @@ mod tests {
         );
         assert!(REGULATION[found[1].range.clone()].ends_with("长江以南地区。"));
         assert!(REGULATION[found[2].range.clone()].ends_with("依照第十二条规定处理。"));
+    }
+
+    #[test]
+    fn parts_cover_the_text_with_headings_and_articles_apart() {
+        let found = parts(REGULATION);
+        let mut covered = 0;
+        for part in &found {
+            assert_eq!(part.range.start, covered, "{found:?}");
+            covered = part.range.end;
+        }
+        assert!(REGULATION[covered..].trim().is_empty());
+        let outline: Vec<(Option<u8>, Option<&str>, &str)> = found
+            .iter()
+            .map(|p| {
+                (
+                    p.heading,
+                    p.label.as_deref(),
+                    REGULATION[p.range.clone()].trim(),
+                )
+            })
+            .filter(|(_, _, text)| !text.is_empty())
+            .map(|(heading, label, text)| (heading, label, text.split('。').next().unwrap_or(text)))
+            .collect();
+        assert_eq!(
+            outline,
+            [
+                (None, None, "# 太湖流域管理条例"),
+                (Some(2), None, "第一章 总则"),
+                (None, Some("第一条"), "第一条 为了加强太湖流域水资源保护"),
+                (
+                    None,
+                    Some("第二条"),
+                    "第二条 本条例所称太湖流域，包括江苏省、浙江省、上海市长江以南地区"
+                ),
+                (Some(2), None, "第二章 水资源保护"),
+                (
+                    None,
+                    Some("第十二条之一"),
+                    "第十二条之一 太湖流域管理机构应当会同有关部门；制订方案"
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -42,7 +42,7 @@ use tantivy::{
 
 use crate::analysis::expansion::expansions;
 use crate::analysis::matching::Pattern;
-use crate::analysis::structure::articles;
+use crate::analysis::structure::{articles, parts};
 use crate::document::{format_day, Document, MetaField};
 use crate::error::{Error, Result};
 use crate::index::schema::{
@@ -605,24 +605,17 @@ impl Engine {
             None => Vec::new(),
         };
         let body = &document.body;
-        let mut sections = Vec::new();
-        let mut push = |label: Option<String>, range: std::ops::Range<usize>| {
-            let text = body[range].trim();
-            if text.is_empty() {
-                return;
-            }
-            sections.push(Section {
-                label,
-                text: highlight(text, &highlights),
-            });
-        };
-        let mut cursor = 0;
-        for article in articles(body) {
-            push(None, cursor..article.range.start);
-            push(Some(article.label), article.range.clone());
-            cursor = article.range.end;
-        }
-        push(None, cursor..body.len());
+        let sections = parts(body)
+            .into_iter()
+            .filter_map(|part| {
+                let text = body[part.range].trim();
+                (!text.is_empty()).then(|| Section {
+                    label: part.label,
+                    heading: part.heading,
+                    text: highlight(text, &highlights),
+                })
+            })
+            .collect();
         Ok(DocumentView {
             document,
             sections,

@@ -287,6 +287,10 @@ pub struct ArticleHit {
 pub struct Section {
     /// The 条's label, e.g. `第十二条`; none for text outside any 条.
     pub label: Option<String>,
+    /// For a heading line (编, 章, 节 or an outline heading such as `二、主要任务`), its level:
+    /// 1 for a 编, 2 for a 章 or outline heading, 3 for a 节. See
+    /// [`heading_level`](crate::analysis::structure::heading_level).
+    pub heading: Option<u8>,
     /// The text with the query's matches.
     pub text: Snippet,
 }
@@ -296,7 +300,7 @@ pub struct Section {
 pub struct DocumentView {
     /// The stored document.
     pub document: Document,
-    /// The body cut into the preamble and its 条, in order.
+    /// The body cut into its headings, its 条 and the text between, in order.
     pub sections: Vec<Section>,
     /// Set when the body was too long to show whole: `document.body` and `sections` hold its
     /// beginning only.

@@ -157,8 +157,11 @@ pub struct DocumentJson {
     /// The stored document.
     #[serde(flatten)]
     pub document: Document,
-    /// The body cut into the preamble and its 条, in order.
+    /// The body cut into its headings, its 条 and the text between, in order.
     pub sections: Vec<SectionJson>,
+    /// How many matches of the query `sections` mark, all together.
+    #[serde(default)]
+    pub matches: usize,
     /// Only for a body too long to show whole (`body` and `sections` then hold its beginning):
     /// `{"shown_chars","total_chars"}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -167,23 +170,33 @@ pub struct DocumentJson {
 
 impl From<DocumentView> for DocumentJson {
     fn from(view: DocumentView) -> DocumentJson {
+        let sections: Vec<SectionJson> = view
+            .sections
+            .into_iter()
+            .map(
+                |Section {
+                     label,
+                     heading,
+                     text,
+                 }| SectionJson {
+                    label,
+                    heading,
+                    matched: text.has_match(),
+                    matches: text.matches.len(),
+                    html: snippet_html(&text, true),
+                },
+            )
+            .collect();
         DocumentJson {
             document: view.document,
-            sections: view
-                .sections
-                .into_iter()
-                .map(|Section { label, text }| SectionJson {
-                    label,
-                    matched: text.has_match(),
-                    html: snippet_html(&text, true),
-                })
-                .collect(),
+            matches: sections.iter().map(|s| s.matches).sum(),
+            sections,
             truncated: view.truncated,
         }
     }
 }
 
-/// One part of a document's text: the preamble or a 条.
+/// One part of a document's text: a heading, a 条, or the text between.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SectionJson {
     /// The 条's label, e.g. `第十二条`; none for text outside any 条.
@@ -192,6 +205,13 @@ pub struct SectionJson {
     pub html: String,
     /// Whether the query matches in this section.
     pub matched: bool,
+    /// How many matches of the query the section marks.
+    #[serde(default)]
+    pub matches: usize,
+    /// For a heading (编, 章, 节, or an outline heading such as `二、主要任务`): its level, 1 for
+    /// a 编, 2 for a 章 or outline heading, 3 for a 节. Absent for other text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heading: Option<u8>,
 }
 
 /// `snippet` as HTML: everything escaped, matches in `<mark>…</mark>` when `highlight`.

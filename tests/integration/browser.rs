@@ -117,6 +117,15 @@ impl Browser {
         self.runtime.block_on(element.text()).expect("text")
     }
 
+    /// The number a script returns.
+    fn script(&self, source: &str) -> f64 {
+        self.runtime
+            .block_on(self.client().execute(source, Vec::new()))
+            .expect("script")
+            .as_f64()
+            .unwrap_or(f64::NAN)
+    }
+
     fn screenshot(&self) -> Vec<u8> {
         self.runtime
             .block_on(self.client().screenshot())
@@ -206,6 +215,32 @@ fn search_narrow_by_facet_and_read_a_document() {
     assert!(!browser.wait_for("#related li a").is_empty());
     save("document.png", &browser.screenshot());
 
+    // It opens at the title; the table of contents lists its chapters with the number of
+    // matches; the match bar steps through every match, the first being in 第一条.
+    assert_eq!(browser.script("return window.scrollY"), 0.0);
+    let chapters: Vec<String> = browser
+        .wait_for(".toc li > a")
+        .iter()
+        .map(|e| browser.text(e))
+        .collect();
+    assert_eq!(chapters.len(), 9, "{chapters:?}");
+    assert_eq!(chapters[0], "第一章 总则");
+    let bar = browser.text(&browser.wait_for(".match-bar .position").remove(0));
+    let total =
+        browser.script("return document.querySelectorAll('#document-view .reading mark').length");
+    assert!(bar.contains(&format!("出现 {total} 处")), "{bar} / {total}");
+    browser.click(&browser.wait_for("#match-next").remove(0));
+    let current = browser.wait_for("mark.current").remove(0);
+    assert_eq!(browser.text(&current), "太湖");
+    assert!(browser.script("return window.scrollY") > 0.0);
+    let article = browser.script(
+        "return document.querySelector('mark.current').closest('section').id === 'article-第一条' ? 1 : 0",
+    );
+    assert_eq!(article, 1.0);
+    browser.click(&browser.wait_for("#match-previous").remove(0));
+    let bar = browser.text(&browser.wait_for(".match-bar .position").remove(0));
+    assert_eq!(bar, format!("第 {total} / {total} 处"));
+
     // The concordance of the results: every occurrence of 太湖 in context, each line's match
     // the term, sorted by left context on request; the export links carry the query.
     browser.goto(&format!(
@@ -229,6 +264,16 @@ fn search_narrow_by_facet_and_read_a_document() {
     let status = browser.text(&browser.wait_for("#status").remove(0));
     assert!(status.contains("共出现 207 次"), "{status}");
     save("kwic.png", &browser.screenshot());
+
+    // Numbered pages: the last page is a click away, and says it is the current one.
+    browser.click(
+        &browser
+            .wait_for(r#"#kwic-pager button[data-page="5"]"#)
+            .remove(0),
+    );
+    browser.wait_for(r#"#kwic-pager button.current[data-page="5"]"#);
+    assert!(browser.url().contains("page=5"), "{}", browser.url());
+    assert_eq!(browser.wait_for("#kwic-lines td.match").len(), 207 - 4 * 50);
 
     // The trend chart of the query's terms: a point a year; a click on the highest point runs
     // the term's search narrowed to that year.

@@ -185,6 +185,38 @@ fn document_with_its_articles_and_marked_matches() {
         .unwrap()
         .contains("<mark>取水总量控制</mark>"));
     assert!(document["body"].as_str().unwrap().contains("第一条"));
+
+    // The chapters are sections of their own, with a level, for a table of contents; the
+    // match counts add up to the marks in the text, and the body's occurrences.
+    let chapters: Vec<&str> = sections
+        .iter()
+        .filter(|s| s["heading"] == 2)
+        .filter_map(|s| s["html"].as_str())
+        .collect();
+    assert_eq!(chapters.len(), 9, "{chapters:?}");
+    assert_eq!(chapters[0], "第一章 总则");
+    let marks: usize = sections
+        .iter()
+        .map(|s| s["html"].as_str().unwrap().matches("<mark>").count())
+        .sum();
+    let counted: u64 = sections
+        .iter()
+        .map(|s| s["matches"].as_u64().unwrap())
+        .sum();
+    assert_eq!(marks as u64, counted);
+    assert_eq!(document["matches"].as_u64(), Some(counted));
+    let phrase = format!(
+        "/api/documents/{}?q={}",
+        encode(TAIHU_REGULATION),
+        encode("\"取水总量控制\"")
+    );
+    let (status, phrase) = api_get(&phrase);
+    assert_eq!(status, 200, "{phrase}");
+    let body = document["body"].as_str().unwrap();
+    assert_eq!(
+        json(&phrase)["matches"].as_u64(),
+        Some(body.matches("取水总量控制").count() as u64)
+    );
 }
 
 #[test]

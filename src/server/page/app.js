@@ -216,12 +216,7 @@ async function renderKwic(current) {
       element("td", { className: "right" }, line.right),
       element("td", { className: "source" }, link, line.article ? " " + line.article : "", line.date ? ` (${line.date})` : ""));
   }));
-  const pages = Math.max(1, Math.ceil(page.total / KWIC_PAGE));
-  const previous = element("button", { type: "button", onclick: () => go({ ...current, page: current.page - 1 }) }, "上一页");
-  const next = element("button", { type: "button", onclick: () => go({ ...current, page: current.page + 1 }) }, "下一页");
-  previous.disabled = current.page <= 1;
-  next.disabled = current.page >= pages;
-  $("kwic-pager").replaceChildren(previous, element("span", {}, `第 ${current.page} / ${pages} 页`), next);
+  $("kwic-pager").replaceChildren(...pageLinks(current, Math.ceil(page.total / KWIC_PAGE)));
 }
 
 function renderFilters(current) {
@@ -274,12 +269,28 @@ function renderHits(current, hits) {
 }
 
 function renderPager(current, total) {
-  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
-  const previous = element("button", { type: "button", onclick: () => go({ ...current, page: current.page - 1 }) }, "上一页");
-  const next = element("button", { type: "button", onclick: () => go({ ...current, page: current.page + 1 }) }, "下一页");
-  previous.disabled = current.page <= 1;
-  next.disabled = current.page >= pages;
-  $("pager").replaceChildren(previous, element("span", {}, `第 ${current.page} / ${pages} 页`), next);
+  $("pager").replaceChildren(...pageLinks(current, Math.ceil(total / PAGE_SIZE)));
+}
+
+// 上一页, the numbers of the first, the last and the pages around this one, 下一页.
+function pageLinks(current, count) {
+  const pages = Math.max(1, count);
+  const button = (label, page, attributes = {}) => {
+    const node = element("button", { type: "button", ...attributes, onclick: () => { go({ ...current, page }); window.scrollTo(0, 0); } }, label);
+    node.disabled = page < 1 || page > pages || page === current.page;
+    return node;
+  };
+  const numbers = [];
+  let last = 0;
+  for (let page = 1; page <= pages; page += 1) {
+    if (page !== 1 && page !== pages && Math.abs(page - current.page) > 2) continue;
+    if (page > last + 1) numbers.push(element("span", { className: "gap" }, "…"));
+    const here = page === current.page ? { className: "current", "aria-current": "page" } : {};
+    numbers.push(button(String(page), page, { "data-page": String(page), ...here }));
+    last = page;
+  }
+  return [button("上一页", current.page - 1, { className: "previous" }), ...numbers,
+    button("下一页", current.page + 1, { className: "next" }), element("span", { className: "of" }, `共 ${pages} 页`)];
 }
 
 async function renderDocument(current) {
@@ -312,9 +323,16 @@ async function renderDocument(current) {
     ["地区", documentView.region], ["来源", documentView.source], ["编号", documentView.id],
   ].filter(([, value]) => value);
   const metadata = element("dl", {}, ...fields.flatMap(([name, value]) => [element("dt", {}, name), element("dd", {}, value)]));
-  const sections = documentView.sections.map((section) => element("section",
-    { className: section.matched ? "matched" : "", id: section.label ? "article-" + section.label : "" },
-    markedNodes(section.html)));
+  const ids = new Set();
+  const sections = documentView.sections.map((section, index) => {
+    const label = section.label ? "article-" + section.label : "";
+    const id = label && !ids.has(label) ? label : "part-" + index;
+    ids.add(id);
+    const node = section.heading
+      ? element("h" + Math.min(6, section.heading + 1), { className: "heading" + (section.matched ? " matched" : ""), id }, markedNodes(section.html))
+      : element("section", { className: section.matched ? "matched" : "", id }, markedNodes(section.html));
+    return node;
+  });
   const related = element("div", { className: "related" }, element("h3", {}, "相关文件"), element("ul", { id: "related" }));
   // A long document comes in parts: say which part this is and link the next and the start.
   const part = documentView.truncated;
@@ -339,9 +357,12 @@ async function renderDocument(current) {
   };
   const top = part && part.from_char > 0 ? [partNote()] : [];
   const bottom = part ? [partNote()] : [];
-  view.replaceChildren(back, element("h1", {}, documentView.title), metadata, ...top, ...sections, ...bottom, related);
-  const firstMatch = view.querySelector("section.matched");
-  if (firstMatch) firstMatch.scrollIntoView({ block: "center" });
+  const text = element("div", { className: "reading" }, matchBar(current, documentView, part), ...top, ...sections, ...bottom, related);
+  const toc = tableOfContents(documentView.sections, sections);
+  view.replaceChildren(back, element("h1", {}, documentView.title), metadata,
+    element("div", { className: toc ? "reader with-toc" : "reader" }, toc, text));
+  // The title and metadata are what a reader sees first; the match bar leads to the matches.
+  window.scrollTo(0, 0);
   try {
     const similar = await getJson(`/api/documents/${id}/similar?limit=8`);
     $("related").replaceChildren(...similar.map((item) => {
@@ -355,6 +376,63 @@ async function renderDocument(current) {
   } catch (error) {
     $("related").replaceChildren(element("li", {}, "无法加载相关文件：" + error.message));
   }
+}
+
+// The table of contents of a document: its 编/章/节 and outline headings, each followed by the
+// numbers of its 条; where the query matches, the count. Null for a text with neither.
+function tableOfContents(sections, nodes) {
+  const entries = [];
+  let group = null;
+  sections.forEach((section, index) => {
+    const target = nodes[index];
+    const jump = (event) => {
+      event.preventDefault();
+      target.scrollIntoView({ block: "start" });
+    };
+    if (section.heading) {
+      const count = element("span", { className: "count" });
+      const link = element("a", { href: "#" + target.id, onclick: jump }, target.textContent.trim());
+      group = { count, matches: 0, articles: element("div", { className: "toc-articles" }) };
+      entries.push(element("li", { className: "level-" + section.heading }, link, count, group.articles));
+    } else if (section.label) {
+      const number = section.label.replace(/^第/, "").replace(/条/, "");
+      const link = element("a", { href: "#" + target.id, onclick: jump, title: section.label,
+        className: section.matched ? "matched" : "" }, number);
+      if (group) group.articles.append(link);
+      else {
+        group = { count: element("span", { className: "count" }), matches: 0, articles: element("div", { className: "toc-articles" }) };
+        entries.push(element("li", { className: "level-2" }, group.count, group.articles));
+      }
+    }
+    if (group && section.matches) {
+      group.matches += section.matches;
+      group.count.textContent = String(group.matches);
+      group.count.title = `此部分有 ${group.matches} 处匹配`;
+    }
+  });
+  if (!entries.length) return null;
+  return element("nav", { className: "toc", "aria-label": "目录" }, element("h3", {}, "目录"), element("ol", {}, ...entries));
+}
+
+// How often the query matches in the text shown, with buttons to step through the matches.
+function matchBar(current, documentView, part) {
+  if (!current.q) return null;
+  const where = part ? "本部分" : "本文";
+  if (!documentView.matches) return element("div", { className: "match-bar" }, `检索词在${where}中没有出现`);
+  const position = element("span", { className: "position" }, `检索词在${where}出现 ${documentView.matches} 处`);
+  let index = -1;
+  const step = (delta) => {
+    const marks = [...document.querySelectorAll("#document-view .reading mark")];
+    if (!marks.length) return;
+    if (index >= 0 && marks[index]) marks[index].classList.remove("current");
+    index = (index + delta + marks.length) % marks.length;
+    marks[index].classList.add("current");
+    marks[index].scrollIntoView({ block: "center" });
+    position.textContent = `第 ${index + 1} / ${marks.length} 处`;
+  };
+  return element("div", { className: "match-bar" }, position,
+    element("button", { type: "button", id: "match-previous", onclick: () => step(-1) }, "↑ 上一处"),
+    element("button", { type: "button", id: "match-next", onclick: () => step(1) }, "↓ 下一处"));
 }
 
 function render() {
