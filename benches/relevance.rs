@@ -1,6 +1,7 @@
 //! Ranking quality on the large corpus, as `../shared/eval/README.md` defines it: the topic set
 //! (nDCG@10, P@10, strict P@5 per query and mean, the `ideal` line, unjudged documents in the
-//! top 10s), the phrase sets' recall and precision, and the known-item P@1 and MRR@10.
+//! top 10s), the phrase sets' recall and precision, the known-item P@1 and MRR@10, and how
+//! often the related documents of a document about a topic are on that topic.
 //!
 //! `cargo bench --bench relevance`. Set `POLICY_SEARCH_BENCH_INDEX=DIR` to keep or reuse the
 //! index. The run is written to `target/relevance/run.tsv`, so
@@ -15,6 +16,8 @@ use policy_search::index::{update_index, IndexOptions};
 use policy_search::{Engine, SearchRequest};
 
 const K: usize = 10;
+/// The related documents the page lists.
+const RELATED: usize = 8;
 
 /// Tab-separated rows of a file with a header line.
 fn rows(path: &Path) -> Vec<Vec<String>> {
@@ -221,5 +224,38 @@ fn main() {
         "known-items-large.tsv: P@1 {:.3}, MRR@10 {:.3} ({count} titles)",
         first as f64 / count as f64,
         reciprocal / count as f64
+    );
+
+    // Related documents: for every document judged about a topic (grade 2), how many of its
+    // related list the same topic's judgments call relevant (unjudged ones count as not), and
+    // how many share its category or region.
+    let (mut relevant, mut same_category, mut same_region, mut with_region, mut listed) =
+        (0usize, 0usize, 0usize, 0usize, 0usize);
+    let mut sources = 0usize;
+    let metadata = |id: &str| engine.document(id).expect("judged document").metadata;
+    for judged in shared.values() {
+        for (id, _) in judged.iter().filter(|(_, &grade)| grade == 2) {
+            let Ok(source) = engine.document(id).map(|d| d.metadata) else {
+                continue;
+            };
+            sources += 1;
+            for similar in engine.similar(id, RELATED).expect("similar runs") {
+                let other = metadata(&similar.id);
+                listed += 1;
+                relevant += usize::from(judged.get(&similar.id).is_some_and(|&g| g >= 1));
+                same_category += usize::from(other.category == source.category);
+                if source.region.is_some() {
+                    with_region += 1;
+                    same_region += usize::from(other.region == source.region);
+                }
+            }
+        }
+    }
+    println!(
+        "related documents ({sources} documents judged about a topic, {RELATED} each): \
+         on the same topic {:.3}, same category {:.3}, same region {:.3}",
+        relevant as f64 / (sources * RELATED).max(1) as f64,
+        same_category as f64 / listed.max(1) as f64,
+        same_region as f64 / with_region.max(1) as f64
     );
 }

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use tantivy::schema::{
-    DateOptions, DateTimePrecision, Field, IndexRecordOption, OwnedValue, Schema,
-    TextFieldIndexing, TextOptions, Value as _, FAST, STORED, STRING,
+    DateOptions, DateTimePrecision, Field, IndexRecordOption, Schema, TextFieldIndexing,
+    TextOptions, Value as _, FAST, STORED, STRING,
 };
 use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{DateTime, Index, IndexSettings, TantivyDocument};
@@ -298,11 +298,6 @@ pub fn stored_document(document: &TantivyDocument, fields: &Fields) -> Document 
         metadata: stored_metadata(document, fields),
         path: text_value(document, fields.path).unwrap_or_default(),
     }
-}
-
-/// `text` as a stored value, for the more-like-this query's document fields.
-pub fn owned_text(text: String) -> Vec<OwnedValue> {
-    vec![OwnedValue::Str(text)]
 }
 
 /// Stored in the commit: what built the index, for `search`/`serve` to know it is complete.

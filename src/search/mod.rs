@@ -16,6 +16,7 @@ pub mod phrase;
 pub mod plan;
 pub mod proximity;
 pub mod rank;
+pub mod related;
 pub mod request;
 pub mod snippet;
 pub mod synonyms;
@@ -30,11 +31,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use related::related_query;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::columnar::{Column, StrColumn};
-use tantivy::query::{
-    AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, QueryClone, TermQuery,
-};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryClone, TermQuery};
 use tantivy::schema::{IndexRecordOption, Term};
 use tantivy::{
     DateTime, DocAddress, Index, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument,
@@ -46,7 +46,7 @@ use crate::analysis::structure::{articles, parts};
 use crate::document::{format_day, Document, MetaField};
 use crate::error::{Error, Result};
 use crate::index::schema::{
-    last_build, open_index, owned_text, stored_document, stored_metadata, text_value, Fields,
+    last_build, open_index, stored_document, stored_metadata, text_value, Fields,
 };
 use crate::query::{parse, requires_every_term};
 use budget::{Budget, BudgetQuery};
@@ -646,7 +646,8 @@ impl Engine {
         })
     }
 
-    /// Documents most like the one with `id` (more-like-this over its jieba words).
+    /// Documents most like the one with `id`: the others that speak most of what its title and
+    /// body are about (see [`related`]).
     pub fn similar(&self, id: &str, limit: usize) -> Result<Vec<Similar>> {
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(Error::InvalidParameter {
@@ -662,18 +663,19 @@ impl Engine {
         let text = |field| {
             let mut text = text_value(&document, field).unwrap_or_default();
             cut_at_char_boundary(&mut text, SIMILAR_SAMPLE_BYTES);
-            owned_text(text)
+            text
         };
-        let query = MoreLikeThisQuery::builder()
-            .with_min_doc_frequency(2)
-            .with_max_doc_frequency((searcher.num_docs() / 5).max(2))
-            .with_min_term_frequency(2)
-            .with_max_query_terms(40)
-            .with_min_word_length(2)
-            .with_document_fields(vec![
-                (fields.title_words, text(fields.title)),
-                (fields.body_words, text(fields.body)),
-            ]);
+        let Some(query) = related_query(
+            &self.index,
+            &searcher,
+            fields,
+            &text(fields.title),
+            &text(fields.body),
+        )
+        .map_err(|e| self.error(e))?
+        else {
+            return Ok(Vec::new());
+        };
         let without_itself = BooleanQuery::new(vec![
             (Occur::Must, Box::new(query) as Box<dyn Query>),
             (
