@@ -489,6 +489,20 @@ fn word_node(text: String, quoted: bool, field: Option<&str>, position: usize) -
         Some("date") => parse_date_range(&text)
             .map(Node::Date)
             .map_err(|reason| invalid(format!("date at {position}: {reason}"))),
+        // `year:2021`, `year:2019..2021`, `year:>=2019`: `date:` written with years only.
+        Some("year")
+            if !text.is_empty()
+                && text
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || ".<>=".contains(c)) =>
+        {
+            parse_date_range(&text)
+                .map(Node::Date)
+                .map_err(|reason| invalid(format!("year at {position}: {reason}")))
+        }
+        Some("year") => Err(invalid(format!(
+            "year at {position}: `{text}` is not a year: write 2021, 2019..2021 or >=2019"
+        ))),
         Some(name) => match MetaField::named(name) {
             Some(field) if field.spec().kind == FieldKind::Keyword => meta(field),
             _ => {
@@ -498,7 +512,7 @@ fn word_node(text: String, quoted: bool, field: Option<&str>, position: usize) -
                     .map(|spec| spec.name)
                     .collect();
                 Err(invalid(format!(
-                    "unknown field `{name}` at {position}: use title, body, {} or date",
+                    "unknown field `{name}` at {position}: use title, body, {}, date or year",
                     keywords.join(", ")
                 )))
             }
@@ -802,6 +816,11 @@ mod tests {
             "invalid query: OR at 4 needs a term on both sides"
         );
         assert!(message("foo:bar").contains("unknown field `foo` at 1"));
+        assert!(message("year:去年").contains("year at 1: `去年` is not a year"));
+        assert_eq!(
+            format!("{:?}", parse("year:2019..2021").ok()),
+            format!("{:?}", parse("date:2019..2021").ok())
+        );
         assert!(message("date:2021-13").contains("date at 1"));
         assert!(message("太湖 /s").contains("/s at 4"));
     }

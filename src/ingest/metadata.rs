@@ -110,6 +110,37 @@ fn passed_by() -> &'static Regex {
     )
 }
 
+/// `我代表国务院，向大会报告` / `受国务院的委托`: the body a report or speech is made for.
+fn speaking_for() -> &'static Regex {
+    regex!(
+        r"(?:我(?:现在)?代表([\p{Han}]{2,24}?)(?:[，,、：:]|向|作|提出|报告))|(?:受([\p{Han}]{2,24}?)的?委托)"
+    )
+}
+
+/// `2021年3月5日在第十三届全国人民代表大会第四次会议上`: a report's date is the meeting it was
+/// delivered at.
+fn delivered_at(after_date: &str) -> bool {
+    let line = after_date.split('\n').next().unwrap_or("").trim_start();
+    line.starts_with('在')
+        && ["会议上", "會議上", "大会上", "大會上"]
+            .iter()
+            .any(|w| line.contains(w))
+}
+
+/// Names that end the name of an issuing body.
+const ORGANS: &[&str] = &[
+    "人民政府办公厅",
+    "人民政府办公室",
+    "人民政府",
+    "委员会",
+    "办公厅",
+    "办公室",
+    "局",
+    "部",
+    "厅",
+    "院",
+];
+
 /// Province-level regions: the abbreviation used in document numbers (苏政发 = 江苏省人民政府),
 /// the full name, and the short name used as the `region` value.
 const PROVINCES: &[(&str, &str, &str)] = &[
@@ -333,7 +364,7 @@ pub fn policy_dates(body: &str) -> PolicyDates {
         {
             dates.effective = Some(date);
         } else if dates.published.is_none()
-            && (next_line.contains("公布") || next_line.contains("发布"))
+            && (next_line.contains("公布") || next_line.contains("发布") || delivered_at(after))
         {
             dates.published = Some(date);
         } else if passed.is_none() && next_line.contains("通过") {
@@ -378,10 +409,26 @@ pub fn find_agency(body: &str, number: Option<&DocNumber>) -> Option<String> {
             return Some(agency);
         }
     }
-    if let Some(found) = passed_by().captures(head) {
+    // A report or speech is made for the body its speaker represents (`我代表国务院`).
+    let speaker = speaking_for().captures_iter(head).find_map(|found| {
+        let organ = found.get(1).or_else(|| found.get(2))?.as_str();
+        let organ = organ.trim_start_matches("中华人民共和国");
+        ORGANS
+            .iter()
+            .any(|end| organ.ends_with(end))
+            .then(|| organ.to_string())
+    });
+    if speaker.is_some() {
+        return speaker;
+    }
+    // The session that passed the text (`…常务委员会第三十次会议通过`); a report delivered 在 a
+    // session (`在第十四届全国人民代表大会第二次会议上`) was not made by it.
+    for found in passed_by().captures_iter(head) {
         let place =
             found[1].trim_start_matches(|c: char| c.is_ascii_digit() || "年月日".contains(c));
-        return Some(format!("{place}{}", &found[2]));
+        if !place.starts_with('在') {
+            return Some(format!("{place}{}", &found[2]));
+        }
     }
     let tail = suffix_chars(body, TAIL_CHARS);
     let lines: Vec<&str> = tail
@@ -389,18 +436,6 @@ pub fn find_agency(body: &str, number: Option<&DocNumber>) -> Option<String> {
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect();
-    const ORGANS: &[&str] = &[
-        "人民政府办公厅",
-        "人民政府办公室",
-        "人民政府",
-        "委员会",
-        "办公厅",
-        "办公室",
-        "局",
-        "部",
-        "厅",
-        "院",
-    ];
     lines.iter().rev().take(3).find_map(|line| {
         let chars = line.chars().count();
         ((3..=30).contains(&chars)
@@ -508,6 +543,28 @@ mod tests {
         assert_eq!(dates.published, Some(time::macros::date!(2021 - 06 - 08)));
         let dates = policy_dates("成文日期：2020年3月1日\n各区人民政府：");
         assert_eq!(dates.issued, Some(time::macros::date!(2020 - 03 - 01)));
+    }
+
+    #[test]
+    fn a_work_report_is_dated_by_its_session_and_made_by_the_body_it_speaks_for() {
+        let report = "政府工作报告\n\n——2021年3月5日在第十三届全国人民代表大会第四次会议上\n\n\
+                      国务院总理\n　李克强\n\n各位代表：\n\n现在，我代表国务院，向大会报告政府工作，请予审议。";
+        let dates = policy_dates(report);
+        assert_eq!(dates.published, Some(time::macros::date!(2021 - 03 - 05)));
+        assert_eq!(find_agency(report, None).as_deref(), Some("国务院"));
+        let older = "各位代表：\n现在，我代表中华人民共和国国务院向第一届全国人民代表大会第三次会议提出报告。";
+        assert_eq!(find_agency(older, None).as_deref(), Some("国务院"));
+        let entrusted = "各位代表：\n我受国务院的委托，现在向大会提出关于国民经济计划安排的报告。";
+        assert_eq!(find_agency(entrusted, None).as_deref(), Some("国务院"));
+        // A regulation is still made by the session that passed it.
+        let regulation =
+            "2011年11月17日 上海市第十三届人民代表大会常务委员会第三十次会议通过\n第一条 为了";
+        assert_eq!(
+            find_agency(regulation, None).as_deref(),
+            Some("上海市人民代表大会常务委员会")
+        );
+        // Speaking for someone who is not a body says nothing of the agency.
+        assert_eq!(find_agency("我代表个人，向大家致意。", None), None);
     }
 
     #[test]

@@ -168,6 +168,35 @@ fn pdf_docx_and_html_fixtures_give_the_seed_text() {
 }
 
 #[test]
+fn work_reports_are_dated_by_their_session_and_made_by_the_state_council() {
+    let sample = crate::common::sample_corpus();
+    let mut dated = Vec::new();
+    for entry in std::fs::read_dir(sample.join("政府工作报告")).unwrap() {
+        let (documents, _) = read_all(&entry.unwrap().path());
+        let report = &documents[0];
+        // Every one says `我代表国务院`; none was made by the session it was delivered at.
+        assert_eq!(
+            report.metadata.agency.as_deref(),
+            Some("国务院"),
+            "{}",
+            report.id
+        );
+        if let Some(date) = report.metadata.date {
+            assert!(
+                report.title.starts_with(&date.year().to_string()),
+                "{}",
+                report.id
+            );
+            assert_eq!((date.month() as u8, date.day()), (3, 5), "{}", report.id);
+            dated.push(date.year());
+        }
+    }
+    // The four with a `——2021年3月5日在…会议上` line; 1998 and 2025 give no day.
+    dated.sort_unstable();
+    assert_eq!(dated, [2021, 2022, 2023, 2024]);
+}
+
+#[test]
 fn metadata_is_read_from_real_documents() {
     let sample = crate::common::sample_corpus();
     let (documents, _) = read_all(&sample.join("行政法规/太湖流域管理条例(2011-09-07).md"));

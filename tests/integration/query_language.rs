@@ -259,6 +259,18 @@ fn hits_carry_the_matching_article() {
 }
 
 #[test]
+fn a_work_report_is_found_by_its_year() {
+    let mut request = SearchRequest::new("政府工作报告 year:2021");
+    request.limit = 20;
+    let response = sample_engine().search(&request).unwrap();
+    let ids: Vec<&str> = response.hits.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!(
+        ids[0], "政府工作报告/2021年中华人民共和国国务院政府工作报告.txt",
+        "{ids:?}"
+    );
+}
+
+#[test]
 fn related_documents_share_the_subject() {
     let similar = sample_engine()
         .similar("地方性法规/北京/北京市优化营商环境条例(2020-03-27).md", 5)
