@@ -225,6 +225,13 @@ pub struct KwicArgs {
     /// Print the JSON body `GET /api/kwic` would return.
     #[arg(long)]
     pub json: bool,
+    /// Write every line (no --limit) as a table: csv (UTF-8 with BOM, opens in Excel), xlsx
+    /// (needs --output) or jsonl; columns left, match, right, id, title, date, article, field.
+    #[arg(long, value_name = "FORMAT", value_parser = table_format(), conflicts_with = "collocates")]
+    pub export: Option<TableFormat>,
+    /// Write the export here instead of standard output.
+    #[arg(long, value_name = "FILE", requires = "export")]
+    pub output: Option<PathBuf>,
     /// List the words that co-occur most with the query in the same sentence instead (scored
     /// by log-likelihood, with mutual information and counts; `GET /api/collocates`).
     #[arg(long)]

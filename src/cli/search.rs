@@ -5,7 +5,8 @@ use std::path::Path;
 use policy_search::server::json::SearchJson;
 use policy_search::workbench::collocates::MAX_COLLOCATES;
 use policy_search::workbench::{
-    collocates, concordance, trends, write_table, ConcordanceRequest, TableFormat, TrendsRequest,
+    collocates, concordance, concordance_matches, trends, write_concordance, write_table,
+    ConcordanceRequest, TableFormat, TrendsRequest,
 };
 use policy_search::{Engine, Error, Result, SearchRequest};
 
@@ -53,24 +54,36 @@ fn export(
     format: TableFormat,
     output: Option<&Path>,
 ) -> Result<()> {
-    use std::io::Write;
     let matches = engine.all_matches(request)?;
-    let rows = match (format, output) {
-        (TableFormat::Xlsx, path) => write_table(&matches, format, &mut std::io::sink(), path)?,
+    let rows = write_to(output, format, |out, xlsx| {
+        write_table(&matches, format, out, xlsx)
+    })?;
+    eprintln!("exported {}", count(rows, "document"));
+    Ok(())
+}
+
+/// Runs `write` on `output` (a file, or standard output when none); an XLSX table is written
+/// to its file by path.
+fn write_to(
+    output: Option<&Path>,
+    format: TableFormat,
+    write: impl FnOnce(&mut dyn std::io::Write, Option<&Path>) -> Result<usize>,
+) -> Result<usize> {
+    use std::io::Write;
+    match (format, output) {
+        (TableFormat::Xlsx, path) => write(&mut std::io::sink(), path),
         (_, Some(path)) => {
             let file = std::fs::File::create(path).map_err(|source| Error::io(path, source))?;
             let mut writer = std::io::BufWriter::new(file);
-            let rows = write_table(&matches, format, &mut writer, None)?;
+            let rows = write(&mut writer, None)?;
             writer.flush().map_err(|source| Error::io(path, source))?;
-            rows
+            Ok(rows)
         }
         (_, None) => {
             let stdout = std::io::stdout().lock();
-            write_table(&matches, format, &mut std::io::BufWriter::new(stdout), None)?
+            write(&mut std::io::BufWriter::new(stdout), None)
         }
-    };
-    eprintln!("exported {}", count(rows, "document"));
-    Ok(())
+    }
 }
 
 /// `policy-search kwic`.
@@ -97,6 +110,14 @@ pub fn kwic(args: KwicArgs, synonyms: Option<&Path>) -> Result<()> {
     request.sort = args.sort.parse()?;
     request.limit = args.limit;
     request.offset = args.offset;
+    if let Some(format) = args.export {
+        let matches = concordance_matches(&engine, &request)?;
+        let lines = write_to(args.output.as_deref(), format, |out, xlsx| {
+            write_concordance(&matches, &request, format, out, xlsx)
+        })?;
+        eprintln!("exported {}", count(lines, "line"));
+        return Ok(());
+    }
     let concordance = concordance(&engine, &request)?;
     if args.json {
         print_out(&(to_json(&concordance)? + "\n"))

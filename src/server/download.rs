@@ -1,9 +1,11 @@
-//! `GET /api/export`: every hit of a search as a downloadable table. CSV and JSON Lines are
+//! `GET /api/export` and `GET /api/kwic/export`: every hit of a search, or every line of its
+//! concordance, as a downloadable table. CSV and JSON Lines are
 //! streamed as they are written (a bounded channel between the writer and the connection, so a
 //! slow client slows the writer instead of filling memory); an XLSX workbook is written to a
 //! temporary file first (its format needs the whole file) and sent from there.
 
 use std::io::Write;
+use std::path::Path;
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
@@ -15,8 +17,10 @@ use warp::Reply;
 use super::admission::Admission;
 use super::reply::{overloaded, reply_result};
 use crate::error::Error;
-use crate::search::{Engine, SearchRequest};
-use crate::workbench::{write_table, TableFormat};
+use crate::search::{Engine, Matches, SearchRequest};
+use crate::workbench::{
+    concordance_matches, write_concordance, write_table, ConcordanceRequest, TableFormat,
+};
 
 /// Chunks in flight between the table writer and the connection.
 const CHUNKS_IN_FLIGHT: usize = 16;
@@ -47,11 +51,45 @@ pub async fn export_reply(
     request: SearchRequest,
     format: TableFormat,
 ) -> Response {
+    let find = move || engine.all_matches(&request);
+    download(admission, format, "policy-search", find, write_table).await
+}
+
+/// The answer to `GET /api/kwic/export`: every line of the concordance of `request` in
+/// `format`, as an attachment.
+pub async fn concordance_reply(
+    engine: Arc<Engine>,
+    admission: Admission,
+    request: ConcordanceRequest,
+    format: TableFormat,
+) -> Response {
+    let lines = request.clone();
+    let find = move || concordance_matches(&engine, &request);
+    let write = move |matches: &Matches, format, out: &mut dyn Write, xlsx: Option<&Path>| {
+        write_concordance(matches, &lines, format, out, xlsx)
+    };
+    download(admission, format, "policy-search-kwic", find, write).await
+}
+
+/// A table download: `find` the matches (before the answer starts, so a bad query is a JSON
+/// error), then `write` them in `format`, streamed, as the attachment `name.csv` (…).
+async fn download<F, W>(
+    admission: Admission,
+    format: TableFormat,
+    name: &'static str,
+    find: F,
+    write: W,
+) -> Response
+where
+    F: FnOnce() -> crate::error::Result<Matches> + Send + 'static,
+    W: Fn(&Matches, TableFormat, &mut dyn Write, Option<&Path>) -> crate::error::Result<usize>
+        + Send
+        + 'static,
+{
     let Some(slot) = admission.heavy().await else {
         return overloaded();
     };
-    // The matches are found before the answer starts, so a bad query is a JSON error.
-    let found = tokio::task::spawn_blocking(move || engine.all_matches(&request)).await;
+    let found = tokio::task::spawn_blocking(find).await;
     let matches = match found {
         Ok(Ok(matches)) => matches,
         Ok(Err(error)) => return reply_result::<()>(Err(error)),
@@ -63,7 +101,7 @@ pub async fn export_reply(
                 let _slot = slot;
                 let file = tempfile::NamedTempFile::new()
                     .map_err(|source| Error::io(&std::env::temp_dir(), source))?;
-                write_table(&matches, format, &mut std::io::sink(), Some(file.path()))?;
+                write(&matches, format, &mut std::io::sink(), Some(file.path()))?;
                 std::fs::read(file.path()).map_err(|source| Error::io(file.path(), source))
             })
             .await;
@@ -79,7 +117,7 @@ pub async fn export_reply(
                 let _slot = slot;
                 let mut channel = ChannelWriter(sender.clone());
                 let mut writer = std::io::BufWriter::with_capacity(CHUNK_BYTES, &mut channel);
-                if let Err(error) = write_table(&matches, format, &mut writer, None) {
+                if let Err(error) = write(&matches, format, &mut writer, None) {
                     // The answer has started: end it broken rather than complete-looking.
                     drop(writer);
                     let _ = sender.blocking_send(Err(std::io::Error::other(error.to_string())));
@@ -97,7 +135,7 @@ pub async fn export_reply(
         header::CONTENT_TYPE,
         header::HeaderValue::from_static(format.content_type()),
     );
-    let disposition = format!("attachment; filename=\"policy-search.{}\"", format.name());
+    let disposition = format!("attachment; filename=\"{name}.{}\"", format.name());
     if let Ok(value) = header::HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }

@@ -35,8 +35,8 @@ use crate::workbench::{collocates, concordance, trends, KwicSort};
 use admission::{is_heavy, Admission};
 use json::{DocumentJson, SearchJson};
 use params::{
-    analyze_text, body_parameters, collocates_request, concordance_request, export_request,
-    parse_number, search_request, trends_request,
+    analyze_text, body_parameters, collocates_request, concordance_export_request,
+    concordance_request, export_request, parse_number, search_request, trends_request,
 };
 use reply::{blocking, blocking_admitted, handle_rejection, reply_result, TooLarge};
 
@@ -259,6 +259,21 @@ pub fn routes(
                 }
             },
         );
+    let kwic_export = warp::path!("api" / "kwic" / "export")
+        .and(warp::get())
+        .and(warp::query::<HashMap<String, String>>())
+        .and(with_engine.clone())
+        .and(with_admission.clone())
+        .then(
+            |params: HashMap<String, String>, engine: Arc<Engine>, admission: Admission| async move {
+                match concordance_export_request(&params) {
+                    Ok((request, format)) => {
+                        download::concordance_reply(engine, admission, request, format).await
+                    }
+                    Err(error) => reply_result::<()>(Err(error)),
+                }
+            },
+        );
     let analyze = warp::path!("api" / "analyze")
         .and(warp::get())
         .and(warp::query::<HashMap<String, String>>())
@@ -319,6 +334,8 @@ pub fn routes(
                 .or(collocates)
                 .unify()
                 .or(export)
+                .unify()
+                .or(kwic_export)
                 .unify()
                 .or(stats)
                 .unify()

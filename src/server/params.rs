@@ -131,6 +131,18 @@ pub fn concordance_request(params: &HashMap<String, String>) -> Result<Concordan
     Ok(request)
 }
 
+/// The concordance of `GET /api/kwic/export`: those of `GET /api/kwic` (`limit` and `offset`
+/// are ignored: every line is written) and `format`.
+pub fn concordance_export_request(
+    params: &HashMap<String, String>,
+) -> Result<(ConcordanceRequest, TableFormat), Error> {
+    let mut params = params.clone();
+    let format = params
+        .remove("format")
+        .map_or(Ok(TableFormat::Csv), |f| f.parse())?;
+    Ok((concordance_request(&params)?, format))
+}
+
 /// The trend of `GET /api/trends`: `terms` (comma-separated), `by`, `measure` and the filters.
 pub fn trends_request(params: &HashMap<String, String>) -> Result<TrendsRequest, Error> {
     let mut known = vec!["terms", "by", "measure"];

@@ -6,6 +6,7 @@
 //! uses ([`occurrences`]), so `"湖科"` lists exactly the places the phrase index finds, `太湖`
 //! those inside `环太湖` too. (A document matched through a synonym alone has no line.)
 
+use std::io::Write;
 use std::ops::Range;
 
 use serde::Serialize;
@@ -14,7 +15,8 @@ use crate::analysis::matching::{occurrences, Pattern};
 use crate::analysis::structure::articles;
 use crate::document::{Document, MetaField, Value};
 use crate::error::{Error, Result};
-use crate::search::{Engine, SearchRequest, Sort};
+use crate::search::{Engine, Matches, SearchRequest, Sort};
+use crate::workbench::table::{TableFormat, TableWriter};
 
 /// Context shown on each side of a match by default, in characters.
 pub const DEFAULT_CONTEXT: usize = 20;
@@ -217,8 +219,8 @@ fn lines_of(document: &Document, patterns: &[Pattern], chars: usize) -> Vec<Kwic
     lines
 }
 
-/// A page of the concordance of `request` over `engine`'s index.
-pub fn concordance(engine: &Engine, request: &ConcordanceRequest) -> Result<Concordance> {
+/// The documents whose lines the concordance of `request` lists, in the order it lists them.
+pub fn concordance_matches(engine: &Engine, request: &ConcordanceRequest) -> Result<Matches> {
     request.validate()?;
     let mut search = request.search.clone();
     search.sort = if request.sort == KwicSort::Date {
@@ -226,12 +228,140 @@ pub fn concordance(engine: &Engine, request: &ConcordanceRequest) -> Result<Conc
     } else {
         Sort::Relevance
     };
-    let matches = engine.all_matches(&search)?;
-    let patterns: Vec<Pattern> = matches
+    engine.all_matches(&search)
+}
+
+fn patterns(matches: &Matches) -> Vec<Pattern> {
+    matches
         .terms
         .iter()
         .filter_map(|term| Pattern::new(term, 1.0))
-        .collect();
+        .collect()
+}
+
+/// Occurrences sorted by their context a batch at a time when a whole concordance is written:
+/// the documents holding a batch are read again for it.
+const SORTED_BATCH: usize = 20_000;
+
+/// Every line of the concordance of `request` (its `limit` and `offset` aside) over `matches`
+/// (from [`concordance_matches`]), in its order, written to `out` as a table in `format`:
+/// `left, match, right, id, title, date, article, field`. Returns the lines written. Lines
+/// sorted by document or date stream; sorted by context, only their sort keys are held.
+pub fn write_concordance(
+    matches: &Matches,
+    request: &ConcordanceRequest,
+    format: TableFormat,
+    out: &mut dyn Write,
+    xlsx_path: Option<&std::path::Path>,
+) -> Result<usize> {
+    let header: Vec<(String, bool)> = [
+        "left", "match", "right", "id", "title", "date", "article", "field",
+    ]
+    .iter()
+    .map(|name| (name.to_string(), false))
+    .collect();
+    let mut table = TableWriter::new(format, out, xlsx_path, "语境", &header)?;
+    let mut write = |line: &KwicLine| {
+        let cells = [
+            line.left.clone(),
+            line.matched.clone(),
+            line.right.clone(),
+            line.id.clone(),
+            line.title.clone(),
+            line.date.clone().unwrap_or_default(),
+            line.article.clone().unwrap_or_default(),
+            line.field.to_string(),
+        ];
+        table.row(&cells, line)
+    };
+    let patterns = patterns(matches);
+    match request.sort {
+        KwicSort::Doc | KwicSort::Date => {
+            for found in matches.documents() {
+                let (_, document) = found?;
+                for line in lines_of(&document, &patterns, request.context) {
+                    write(&line)?;
+                }
+            }
+        }
+        KwicSort::Left | KwicSort::Right => {
+            let keys = sort_keys(matches, &patterns, request)?;
+            for batch in keys.chunks(SORTED_BATCH) {
+                for line in lines_at(matches, &patterns, request.context, batch)? {
+                    write(&line)?;
+                }
+            }
+        }
+    }
+    table.finish()
+}
+
+/// Every occurrence's sort key by its left or right context, with the document's rank and the
+/// line's index in it, sorted.
+fn sort_keys(
+    matches: &Matches,
+    patterns: &[Pattern],
+    request: &ConcordanceRequest,
+) -> Result<Vec<(String, usize, usize)>> {
+    let left = request.sort == KwicSort::Left;
+    let keyed = matches.par_map(|rank, _, document| {
+        lines_of(&document, patterns, request.context)
+            .into_iter()
+            .enumerate()
+            .map(|(index, line)| {
+                let key: String = if left {
+                    line.left.chars().rev().collect()
+                } else {
+                    line.right
+                };
+                (key, rank, index)
+            })
+            .collect::<Vec<_>>()
+    })?;
+    let mut keys: Vec<(String, usize, usize)> = keyed.into_iter().flatten().collect();
+    if keys.len() > MAX_SORTED {
+        return Err(Error::InvalidParameter {
+            name: "sort",
+            message: format!(
+                "{} occurrences are more than the {MAX_SORTED} that can be sorted by context: narrow the query or use sort=doc",
+                keys.len()
+            ),
+        });
+    }
+    keys.sort();
+    Ok(keys)
+}
+
+/// The lines `wanted` names (rank of the document, index of the line), in that order.
+fn lines_at(
+    matches: &Matches,
+    patterns: &[Pattern],
+    context: usize,
+    wanted: &[(String, usize, usize)],
+) -> Result<Vec<KwicLine>> {
+    let mut ranks: Vec<usize> = wanted.iter().map(|(_, rank, _)| *rank).collect();
+    ranks.sort_unstable();
+    ranks.dedup();
+    let mut built: std::collections::HashMap<(usize, usize), KwicLine> = Default::default();
+    for rank in ranks {
+        let (_, document) = matches.document(rank)?;
+        for (index, line) in lines_of(&document, patterns, context)
+            .into_iter()
+            .enumerate()
+        {
+            built.insert((rank, index), line);
+        }
+    }
+    Ok(wanted
+        .iter()
+        .filter_map(|(_, rank, index)| built.remove(&(*rank, *index)))
+        .collect())
+}
+
+/// A page of the concordance of `request` over `engine`'s index.
+pub fn concordance(engine: &Engine, request: &ConcordanceRequest) -> Result<Concordance> {
+    let matches = concordance_matches(engine, request)?;
+    let patterns = patterns(&matches);
     let page = request.offset..request.offset.saturating_add(request.limit);
     let count = |document: &Document| {
         [&document.title, &document.body]
@@ -270,52 +400,12 @@ pub fn concordance(engine: &Engine, request: &ConcordanceRequest) -> Result<Conc
         KwicSort::Left | KwicSort::Right => {
             // Every line's sort key (on every core), then the page's lines built again from
             // their documents.
-            let left = request.sort == KwicSort::Left;
-            let keyed = matches.par_map(|rank, _, document| {
-                lines_of(&document, &patterns, request.context)
-                    .into_iter()
-                    .enumerate()
-                    .map(|(index, line)| {
-                        let key: String = if left {
-                            line.left.chars().rev().collect()
-                        } else {
-                            line.right
-                        };
-                        (key, rank, index)
-                    })
-                    .collect::<Vec<_>>()
-            })?;
-            let mut keys: Vec<(String, usize, usize)> = keyed.into_iter().flatten().collect();
+            let keys = sort_keys(&matches, &patterns, request)?;
             total = keys.len();
-            if total > MAX_SORTED {
-                return Err(Error::InvalidParameter {
-                    name: "sort",
-                    message: format!(
-                        "{total} occurrences are more than the {MAX_SORTED} that can be sorted by context: narrow the query or use sort=doc"
-                    ),
-                });
-            }
-            keys.sort();
-            let wanted: Vec<(usize, usize)> = keys
+            let wanted = keys
                 .get(page.start.min(total)..page.end.min(total))
-                .unwrap_or_default()
-                .iter()
-                .map(|(_, rank, index)| (*rank, *index))
-                .collect();
-            let mut ranks: Vec<usize> = wanted.iter().map(|(rank, _)| *rank).collect();
-            ranks.sort_unstable();
-            ranks.dedup();
-            let mut built: std::collections::HashMap<(usize, usize), KwicLine> = Default::default();
-            for rank in ranks {
-                let (_, document) = matches.document(rank)?;
-                for (index, line) in lines_of(&document, &patterns, request.context)
-                    .into_iter()
-                    .enumerate()
-                {
-                    built.insert((rank, index), line);
-                }
-            }
-            lines = wanted.iter().filter_map(|key| built.remove(key)).collect();
+                .unwrap_or_default();
+            lines = lines_at(&matches, &patterns, request.context, wanted)?;
         }
     }
     Ok(Concordance {

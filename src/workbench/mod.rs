@@ -11,6 +11,9 @@ pub mod table;
 pub mod trends;
 
 pub use collocates::{collocates, Collocate, Collocates};
-pub use kwic::{concordance, Concordance, ConcordanceRequest, KwicLine, KwicSort};
-pub use table::{write_table, TableFormat};
+pub use kwic::{
+    concordance, concordance_matches, write_concordance, Concordance, ConcordanceRequest, KwicLine,
+    KwicSort,
+};
+pub use table::{write_table, TableFormat, TableWriter};
 pub use trends::{trends, Measure, TrendBy, Trends, TrendsRequest};

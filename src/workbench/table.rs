@@ -202,6 +202,120 @@ fn csv_line(cells: &[String]) -> String {
     line
 }
 
+/// A table being written in one of the [`TableFormat`]s, row by row: CSV and JSON Lines go to
+/// `out` as they come, XLSX to its file (a constant-memory worksheet).
+pub struct TableWriter<'a> {
+    format: TableFormat,
+    out: &'a mut dyn Write,
+    xlsx: Option<(rust_xlsxwriter::Workbook, &'a std::path::Path)>,
+    /// Which columns an XLSX sheet holds as numbers.
+    numeric: Vec<bool>,
+    rows: usize,
+    path: std::path::PathBuf,
+}
+
+fn xlsx_error(error: rust_xlsxwriter::XlsxError) -> Error {
+    Error::Internal(format!("XLSX: {error}"))
+}
+
+impl<'a> TableWriter<'a> {
+    /// Starts a table with `header` (a numeric column marked `true`), in a sheet named `sheet`.
+    /// XLSX needs a seekable file: give it through `xlsx_path` (`out` is then unused).
+    pub fn new(
+        format: TableFormat,
+        out: &'a mut dyn Write,
+        xlsx_path: Option<&'a std::path::Path>,
+        sheet: &str,
+        header: &[(String, bool)],
+    ) -> Result<TableWriter<'a>> {
+        let path = xlsx_path.map_or_else(|| "-".into(), |p| p.to_path_buf());
+        let mut table = TableWriter {
+            format,
+            out,
+            xlsx: None,
+            numeric: header.iter().map(|(_, numeric)| *numeric).collect(),
+            rows: 0,
+            path,
+        };
+        let names: Vec<String> = header.iter().map(|(name, _)| name.clone()).collect();
+        match format {
+            TableFormat::Csv => {
+                let mut head = String::from("\u{feff}");
+                head.push_str(&csv_line(&names));
+                table.write(head.as_bytes())?;
+            }
+            TableFormat::Jsonl => {}
+            TableFormat::Xlsx => {
+                let path = xlsx_path.ok_or_else(|| Error::InvalidParameter {
+                    name: "output",
+                    message: "an XLSX table is written to a file: give --output FILE.xlsx".into(),
+                })?;
+                let mut workbook = rust_xlsxwriter::Workbook::new();
+                let worksheet = workbook
+                    .add_worksheet_with_constant_memory()
+                    .map_err(xlsx_error)?;
+                worksheet.set_name(sheet).map_err(xlsx_error)?;
+                for (column, name) in names.iter().enumerate() {
+                    worksheet
+                        .write_string(0, column as u16, name)
+                        .map_err(xlsx_error)?;
+                }
+                table.xlsx = Some((workbook, path));
+            }
+        }
+        Ok(table)
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.out.write_all(bytes).map_err(|source| Error::Io {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    /// Adds a row: `cells` in the header's order for CSV and XLSX, `object` for JSON Lines.
+    pub fn row(&mut self, cells: &[String], object: &impl Serialize) -> Result<()> {
+        match self.format {
+            TableFormat::Csv => self.write(csv_line(cells).as_bytes())?,
+            TableFormat::Jsonl => {
+                let mut line =
+                    serde_json::to_string(object).map_err(|e| Error::Internal(e.to_string()))?;
+                line.push('\n');
+                self.write(line.as_bytes())?;
+            }
+            TableFormat::Xlsx => {
+                let line = (self.rows + 1) as u32;
+                if let Some((workbook, _)) = self.xlsx.as_mut() {
+                    let sheet = workbook.worksheet_from_index(0).map_err(xlsx_error)?;
+                    for (column, cell) in cells.iter().enumerate() {
+                        let numeric = self.numeric.get(column).copied().unwrap_or(false);
+                        let column = column as u16;
+                        match cell.parse::<f64>() {
+                            Ok(number) if numeric => sheet.write_number(line, column, number),
+                            _ => sheet.write_string(line, column, cell),
+                        }
+                        .map_err(xlsx_error)?;
+                    }
+                }
+            }
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Ends the table; returns the rows written.
+    pub fn finish(mut self) -> Result<usize> {
+        match self.xlsx.take() {
+            Some((mut workbook, path)) => workbook.save(path).map_err(xlsx_error)?,
+            None => self.out.flush().map_err(|source| Error::Io {
+                path: self.path.clone(),
+                source,
+            })?,
+        }
+        Ok(self.rows)
+    }
+}
+
 /// Write every document of `matches` to `out` as a table in `format`; returns the rows
 /// written. XLSX needs a seekable file: give it through `xlsx_path` (`out` is then unused).
 pub fn write_table(
@@ -212,69 +326,17 @@ pub fn write_table(
 ) -> Result<usize> {
     let terms = &matches.terms;
     let patterns: Vec<Option<Pattern>> = terms.iter().map(|t| Pattern::new(t, 1.0)).collect();
-    let io = |source| Error::Io {
-        path: xlsx_path
-            .map(|p| p.to_path_buf())
-            .unwrap_or_else(|| "-".into()),
-        source,
-    };
-    let mut rows = 0;
-    match format {
-        TableFormat::Csv | TableFormat::Jsonl => {
-            if format == TableFormat::Csv {
-                out.write_all("\u{feff}".as_bytes()).map_err(io)?;
-                out.write_all(csv_line(&header(terms)).as_bytes())
-                    .map_err(io)?;
-            }
-            for found in matches.documents() {
-                let (score, document) = found?;
-                let row = row(&document, score, terms, &patterns, &matches.highlights);
-                let line = if format == TableFormat::Csv {
-                    csv_line(&row.cells(terms))
-                } else {
-                    let mut line =
-                        serde_json::to_string(&row).map_err(|e| Error::Internal(e.to_string()))?;
-                    line.push('\n');
-                    line
-                };
-                out.write_all(line.as_bytes()).map_err(io)?;
-                rows += 1;
-            }
-            out.flush().map_err(io)?;
-        }
-        TableFormat::Xlsx => {
-            let path = xlsx_path.ok_or_else(|| Error::InvalidParameter {
-                name: "output",
-                message: "an XLSX table is written to a file: give --output FILE.xlsx".into(),
-            })?;
-            let xlsx =
-                |error: rust_xlsxwriter::XlsxError| Error::Internal(format!("XLSX: {error}"));
-            let mut workbook = rust_xlsxwriter::Workbook::new();
-            let sheet = workbook
-                .add_worksheet_with_constant_memory()
-                .map_err(xlsx)?;
-            sheet.set_name("检索结果").map_err(xlsx)?;
-            for (column, name) in header(terms).iter().enumerate() {
-                sheet.write_string(0, column as u16, name).map_err(xlsx)?;
-            }
-            for found in matches.documents() {
-                let (score, document) = found?;
-                let row = row(&document, score, terms, &patterns, &matches.highlights);
-                let line = (rows + 1) as u32;
-                for (column, cell) in row.cells(terms).iter().enumerate() {
-                    let column = column as u16;
-                    let numeric =
-                        column == 8 || (column > 8 && (column as usize) < 9 + terms.len());
-                    match cell.parse::<f64>() {
-                        Ok(number) if numeric => sheet.write_number(line, column, number),
-                        _ => sheet.write_string(line, column, cell),
-                    }
-                    .map_err(xlsx)?;
-                }
-                rows += 1;
-            }
-            workbook.save(path).map_err(xlsx)?;
-        }
+    // The score and the counts are numbers.
+    let header: Vec<(String, bool)> = header(terms)
+        .into_iter()
+        .enumerate()
+        .map(|(column, name)| (name, column >= 8 && column < 9 + terms.len()))
+        .collect();
+    let mut table = TableWriter::new(format, out, xlsx_path, "检索结果", &header)?;
+    for found in matches.documents() {
+        let (score, document) = found?;
+        let row = row(&document, score, terms, &patterns, &matches.highlights);
+        table.row(&row.cells(terms), &row)?;
     }
-    Ok(rows)
+    table.finish()
 }

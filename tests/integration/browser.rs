@@ -264,6 +264,16 @@ fn search_narrow_by_facet_and_read_a_document() {
     let status = browser.text(&browser.wait_for("#status").remove(0));
     assert!(status.contains("共出现 207 次"), "{status}");
     save("kwic.png", &browser.screenshot());
+    let export = browser.wait_for("#kwic-export-csv").remove(0);
+    let href = browser
+        .runtime
+        .block_on(export.attr("href"))
+        .expect("href")
+        .unwrap_or_default();
+    assert!(
+        href.starts_with("/api/kwic/export?q=") && href.contains("format=csv"),
+        "{href}"
+    );
 
     // Numbered pages: the last page is a click away, and says it is the current one.
     browser.click(

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use crate::common::{encode, http, http_get, serve_in_background, HttpResponse};
 use policy_search::server::json::SearchJson as SearchResponse;
 use policy_search::server::ServerOptions;
-use policy_search::Engine;
+use policy_search::workbench::{concordance, ConcordanceRequest, KwicSort};
+use policy_search::{Engine, SearchRequest};
 
 const TAIHU_REGULATION: &str = "行政法规/太湖流域管理条例(2011-09-07).md";
 
@@ -709,4 +710,71 @@ fn a_huge_document_is_shown_in_parts_that_add_up_to_the_whole() {
         .document_view("行政法规/太湖流域管理条例(2011-09-07).md", None, 0)
         .unwrap();
     assert!(view.truncated.is_none());
+}
+
+#[test]
+fn exports_download_every_hit_and_every_concordance_line() {
+    let engine = Engine::open(sample_index()).unwrap();
+    let total = engine.search(&SearchRequest::new("太湖")).unwrap().total;
+    let response = api(
+        "GET",
+        &format!("/api/export?q={}&format=jsonl", encode("太湖")),
+        &[],
+        b"",
+    );
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert!(
+        response.head.contains("filename=\"policy-search.jsonl\""),
+        "{}",
+        response.head
+    );
+    assert_eq!(response.body.lines().count(), total);
+
+    // The concordance sorted by right context, every line, in the order its pages list them.
+    let mut request = ConcordanceRequest::new("太湖");
+    request.limit = 1000;
+    request.sort = KwicSort::Right;
+    let lines = concordance(&engine, &request).unwrap();
+    let response = api(
+        "GET",
+        &format!(
+            "/api/kwic/export?q={}&format=jsonl&sort=right",
+            encode("太湖")
+        ),
+        &[],
+        b"",
+    );
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert!(
+        response
+            .head
+            .contains("filename=\"policy-search-kwic.jsonl\""),
+        "{}",
+        response.head
+    );
+    let exported: Vec<serde_json::Value> = response.body.lines().map(json).collect();
+    assert_eq!(exported.len(), lines.total);
+    for (line, row) in lines.lines.iter().zip(&exported) {
+        assert_eq!(row["left"], line.left.as_str());
+        assert_eq!(row["match"], line.matched.as_str());
+        assert_eq!(row["right"], line.right.as_str());
+        assert_eq!(row["id"], line.id.as_str());
+    }
+    let csv = api(
+        "GET",
+        &format!("/api/kwic/export?q={}", encode("太湖")),
+        &[],
+        b"",
+    );
+    let csv = csv
+        .body
+        .strip_prefix('\u{feff}')
+        .expect("a byte-order mark");
+    assert!(csv.starts_with("left,match,right,id,title,date,article,field\r\n"));
+    assert_eq!(csv.split_terminator("\r\n").count(), lines.total + 1);
+    let (status, body) = api_get(&format!("/api/kwic/export?q={}&format=pdf", encode("太湖")));
+    assert_eq!(
+        (status, error_code(&body).as_str()),
+        (400, "invalid_parameter")
+    );
 }

@@ -295,6 +295,131 @@ print("xlsx", len(cells) - 1)
 }
 
 #[test]
+fn concordance_export_writes_every_line_in_the_concordance_order() {
+    let engine = sample_engine();
+    let index = engine.dir().to_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let mut request = ConcordanceRequest::new("太湖");
+    request.limit = 1000;
+    request.sort = KwicSort::Left;
+    let expected = concordance(engine, &request).unwrap();
+    assert!(expected.total > 100, "{}", expected.total);
+    let csv = dir.path().join("kwic.csv");
+    let output = policy_search(
+        &[
+            "kwic",
+            "--index",
+            &index,
+            "--sort",
+            "left",
+            "--export",
+            "csv",
+            "--output",
+            csv.to_str().unwrap(),
+            "太湖",
+        ],
+        dir.path(),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let rows: Vec<Vec<String>> = text
+        .strip_prefix('\u{feff}')
+        .expect("a byte-order mark for Excel")
+        .split_terminator("\r\n")
+        .map(csv_cells)
+        .collect();
+    assert_eq!(
+        rows[0],
+        ["left", "match", "right", "id", "title", "date", "article", "field"]
+    );
+    assert_eq!(rows.len(), expected.total + 1);
+    for (row, line) in rows[1..].iter().zip(&expected.lines) {
+        let date = line.date.clone().unwrap_or_default();
+        let article = line.article.clone().unwrap_or_default();
+        assert_eq!(
+            row,
+            &[
+                &line.left,
+                &line.matched,
+                &line.right,
+                &line.id,
+                &line.title,
+                &date,
+                &article,
+                line.field
+            ]
+        );
+    }
+
+    // An XLSX workbook holds the same lines, as Python reads them where openpyxl is installed.
+    let xlsx = dir.path().join("kwic.xlsx");
+    let output = policy_search(
+        &[
+            "kwic",
+            "--index",
+            &index,
+            "--sort",
+            "left",
+            "--export",
+            "xlsx",
+            "--output",
+            xlsx.to_str().unwrap(),
+            "太湖",
+        ],
+        dir.path(),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let script = r#"
+import csv, sys
+try:
+    import openpyxl
+except ImportError:
+    sys.exit(0 if not sys.argv[3] else 5)
+with open(sys.argv[1], encoding="utf-8-sig", newline="") as f:
+    rows = list(csv.reader(f))
+sheet = openpyxl.load_workbook(sys.argv[2], read_only=True).active
+cells = [[c or "" for c in r] for r in sheet.iter_rows(values_only=True)]
+assert cells == rows, "xlsx differs from csv"
+print("xlsx", len(cells) - 1)
+"#;
+    let in_ci = if std::env::var_os("CI").is_some() {
+        "ci"
+    } else {
+        ""
+    };
+    let python = Command::new("python3")
+        .args([
+            "-c",
+            script,
+            csv.to_str().unwrap(),
+            xlsx.to_str().unwrap(),
+            in_ci,
+        ])
+        .output()
+        .expect("python3 runs");
+    let printed = String::from_utf8_lossy(&python.stdout);
+    assert!(
+        python.status.success(),
+        "{printed}{}",
+        String::from_utf8_lossy(&python.stderr)
+    );
+    if !in_ci.is_empty() {
+        assert!(
+            printed.contains(&format!("xlsx {}", expected.total)),
+            "{printed}"
+        );
+    }
+}
+
+#[test]
 fn trends_equal_a_brute_force_count_over_every_document() {
     use policy_search::document::{MetaField, Value};
     use policy_search::workbench::{trends, Measure, TrendBy, TrendsRequest};

@@ -202,6 +202,13 @@ async function renderKwic(current) {
   const back = { ...current, view: "", page: 1 };
   $("kwic-back").href = urlFor(back);
   $("kwic-back").onclick = (event) => { event.preventDefault(); go(back); };
+  for (const format of ["csv", "xlsx"]) {
+    const exported = searchParams(current);
+    exported.set("sort", current.kwicSort);
+    exported.set("context", "24");
+    exported.set("format", format);
+    $("kwic-export-" + format).href = "/api/kwic/export?" + exported.toString();
+  }
   $("kwic-sort").value = current.kwicSort;
   $("kwic-sort").onchange = () => go({ ...current, kwicSort: $("kwic-sort").value, page: 1 });
   const first = (current.page - 1) * KWIC_PAGE;
