@@ -304,27 +304,31 @@ fn concordance_export_writes_every_line_in_the_concordance_order() {
     request.sort = KwicSort::Left;
     let expected = concordance(engine, &request).unwrap();
     assert!(expected.total > 100, "{}", expected.total);
+    // `kwic --sort left --export FORMAT --output FILE 太湖`, which succeeds.
+    let export = |format: &str, file: &std::path::Path| {
+        let output = policy_search(
+            &[
+                "kwic",
+                "--index",
+                &index,
+                "--sort",
+                "left",
+                "--export",
+                format,
+                "--output",
+                file.to_str().unwrap(),
+                "太湖",
+            ],
+            dir.path(),
+        );
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
     let csv = dir.path().join("kwic.csv");
-    let output = policy_search(
-        &[
-            "kwic",
-            "--index",
-            &index,
-            "--sort",
-            "left",
-            "--export",
-            "csv",
-            "--output",
-            csv.to_str().unwrap(),
-            "太湖",
-        ],
-        dir.path(),
-    );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    export("csv", &csv);
     let text = std::fs::read_to_string(&csv).unwrap();
     let rows: Vec<Vec<String>> = text
         .strip_prefix('\u{feff}')
@@ -357,26 +361,7 @@ fn concordance_export_writes_every_line_in_the_concordance_order() {
 
     // An XLSX workbook holds the same lines, as Python reads them where openpyxl is installed.
     let xlsx = dir.path().join("kwic.xlsx");
-    let output = policy_search(
-        &[
-            "kwic",
-            "--index",
-            &index,
-            "--sort",
-            "left",
-            "--export",
-            "xlsx",
-            "--output",
-            xlsx.to_str().unwrap(),
-            "太湖",
-        ],
-        dir.path(),
-    );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    export("xlsx", &xlsx);
     let script = r#"
 import csv, sys
 try:

@@ -9,6 +9,7 @@ const FACET_NAMES = { category: "类别", region: "地区", type: "文种", agen
 const SORTS = ["relevance", "date_desc", "date_asc"];
 const KWIC_SORTS = ["doc", "date", "left", "right"];
 const KWIC_PAGE = 50;
+const KWIC_CONTEXT = "24";
 
 const $ = (id) => document.getElementById(id);
 
@@ -164,18 +165,24 @@ function searchParams(current) {
 }
 
 function renderTools(current) {
-  for (const format of ["csv", "xlsx"]) {
-    const params = searchParams(current);
-    params.set("format", format);
-    params.set("sort", current.sort);
-    $("export-" + format).href = "/api/export?" + params.toString();
-  }
+  exportLinks("export-", "/api/export", current, { sort: current.sort });
   const trendsState = { ...current, view: "trends", page: 1 };
   $("trends-link").href = urlFor(trendsState);
   $("trends-link").onclick = (event) => { event.preventDefault(); go(trendsState); };
   const kwic = { ...current, view: "kwic", page: 1 };
   $("kwic-link").href = urlFor(kwic);
   $("kwic-link").onclick = (event) => { event.preventDefault(); go(kwic); };
+}
+
+// The CSV and Excel links `prefix`csv and `prefix`xlsx: `path` with the query, the filters
+// and `extra`.
+function exportLinks(prefix, path, current, extra) {
+  for (const format of ["csv", "xlsx"]) {
+    const params = searchParams(current);
+    for (const [name, value] of Object.entries(extra)) params.set(name, value);
+    params.set("format", format);
+    $(prefix + format).href = path + "?" + params.toString();
+  }
 }
 
 async function renderKwic(current) {
@@ -186,7 +193,7 @@ async function renderKwic(current) {
   params.set("sort", current.kwicSort);
   params.set("limit", String(KWIC_PAGE));
   params.set("offset", String((current.page - 1) * KWIC_PAGE));
-  params.set("context", "24");
+  params.set("context", KWIC_CONTEXT);
   setStatus("生成语境索引…");
   let page;
   try {
@@ -202,13 +209,7 @@ async function renderKwic(current) {
   const back = { ...current, view: "", page: 1 };
   $("kwic-back").href = urlFor(back);
   $("kwic-back").onclick = (event) => { event.preventDefault(); go(back); };
-  for (const format of ["csv", "xlsx"]) {
-    const exported = searchParams(current);
-    exported.set("sort", current.kwicSort);
-    exported.set("context", "24");
-    exported.set("format", format);
-    $("kwic-export-" + format).href = "/api/kwic/export?" + exported.toString();
-  }
+  exportLinks("kwic-export-", "/api/kwic/export", current, { sort: current.kwicSort, context: KWIC_CONTEXT });
   $("kwic-sort").value = current.kwicSort;
   $("kwic-sort").onchange = () => go({ ...current, kwicSort: $("kwic-sort").value, page: 1 });
   const first = (current.page - 1) * KWIC_PAGE;
