@@ -96,6 +96,7 @@ pub fn routes(
     engine: Arc<Engine>,
     options: &ServerOptions,
 ) -> impl Filter<Extract = (impl Reply,), Error = Infallible> + Clone {
+    let workbench_engine = engine.clone();
     let with_engine = warp::any().map(move || engine.clone());
     let page = warp::path::end()
         .and(warp::get())
@@ -190,90 +191,88 @@ pub fn routes(
                 }
             },
         );
-    let kwic = warp::path!("api" / "kwic")
-        .and(warp::get())
-        .and(warp::query::<HashMap<String, String>>())
-        .and(with_engine.clone())
-        .and(with_admission.clone())
-        .then(
-            |params: HashMap<String, String>, engine: Arc<Engine>, admission: Admission| async move {
-                match concordance_request(&params) {
-                    Ok(request) => {
-                        // In the search's order a page costs a few ms (counts come from the
-                        // index); sorted by context, every line's context is read.
-                        let heavy = matches!(request.sort, KwicSort::Left | KwicSort::Right);
-                        blocking_admitted(&admission, heavy, move || {
-                            concordance(&engine, &request)
-                        })
+    let kwic = get_with_query(
+        warp::path!("api" / "kwic"),
+        &workbench_engine,
+        &options.admission,
+    )
+    .then(
+        |params: HashMap<String, String>, engine: Arc<Engine>, admission: Admission| async move {
+            match concordance_request(&params) {
+                Ok(request) => {
+                    // In the search's order a page costs a few ms (counts come from the
+                    // index); sorted by context, every line's context is read.
+                    let heavy = matches!(request.sort, KwicSort::Left | KwicSort::Right);
+                    blocking_admitted(&admission, heavy, move || concordance(&engine, &request))
                         .await
-                    }
-                    Err(error) => reply_result::<()>(Err(error)),
                 }
-            },
-        );
-    let trends = warp::path!("api" / "trends")
-        .and(warp::get())
-        .and(warp::query::<HashMap<String, String>>())
-        .and(with_engine.clone())
-        .and(with_admission.clone())
-        .then(
-            |params: HashMap<String, String>, engine: Arc<Engine>, admission: Admission| async move {
-                match trends_request(&params) {
-                    Ok(request) => {
-                        blocking_admitted(&admission, true, move || trends(&engine, &request)).await
-                    }
-                    Err(error) => reply_result::<()>(Err(error)),
+                Err(error) => reply_result::<()>(Err(error)),
+            }
+        },
+    );
+    let trends = get_with_query(
+        warp::path!("api" / "trends"),
+        &workbench_engine,
+        &options.admission,
+    )
+    .then(
+        |params: HashMap<String, String>, engine: Arc<Engine>, admission: Admission| async move {
+            match trends_request(&params) {
+                Ok(request) => {
+                    blocking_admitted(&admission, true, move || trends(&engine, &request)).await
                 }
-            },
-        );
-    let collocates = warp::path!("api" / "collocates")
-        .and(warp::get())
-        .and(warp::query::<HashMap<String, String>>())
-        .and(with_engine.clone())
-        .and(with_admission.clone())
-        .then(
-            |params: HashMap<String, String>, engine: Arc<Engine>, admission: Admission| async move {
-                match collocates_request(&params) {
-                    Ok((search, limit, min_count)) => {
-                        blocking_admitted(&admission, true, move || {
-                            collocates(&engine, &search, limit, min_count)
-                        })
-                        .await
-                    }
-                    Err(error) => reply_result::<()>(Err(error)),
+                Err(error) => reply_result::<()>(Err(error)),
+            }
+        },
+    );
+    let collocates = get_with_query(
+        warp::path!("api" / "collocates"),
+        &workbench_engine,
+        &options.admission,
+    )
+    .then(
+        |params: HashMap<String, String>, engine: Arc<Engine>, admission: Admission| async move {
+            match collocates_request(&params) {
+                Ok((search, limit, min_count)) => {
+                    blocking_admitted(&admission, true, move || {
+                        collocates(&engine, &search, limit, min_count)
+                    })
+                    .await
                 }
-            },
-        );
-    let export = warp::path!("api" / "export")
-        .and(warp::get())
-        .and(warp::query::<HashMap<String, String>>())
-        .and(with_engine.clone())
-        .and(with_admission.clone())
-        .then(
-            |params: HashMap<String, String>, engine: Arc<Engine>, admission: Admission| async move {
-                match export_request(&params) {
-                    Ok((request, format)) => {
-                        download::export_reply(engine, admission, request, format).await
-                    }
-                    Err(error) => reply_result::<()>(Err(error)),
+                Err(error) => reply_result::<()>(Err(error)),
+            }
+        },
+    );
+    let export = get_with_query(
+        warp::path!("api" / "export"),
+        &workbench_engine,
+        &options.admission,
+    )
+    .then(
+        |params: HashMap<String, String>, engine: Arc<Engine>, admission: Admission| async move {
+            match export_request(&params) {
+                Ok((request, format)) => {
+                    download::export_reply(engine, admission, request, format).await
                 }
-            },
-        );
-    let kwic_export = warp::path!("api" / "kwic" / "export")
-        .and(warp::get())
-        .and(warp::query::<HashMap<String, String>>())
-        .and(with_engine.clone())
-        .and(with_admission.clone())
-        .then(
-            |params: HashMap<String, String>, engine: Arc<Engine>, admission: Admission| async move {
-                match concordance_export_request(&params) {
-                    Ok((request, format)) => {
-                        download::concordance_reply(engine, admission, request, format).await
-                    }
-                    Err(error) => reply_result::<()>(Err(error)),
+                Err(error) => reply_result::<()>(Err(error)),
+            }
+        },
+    );
+    let kwic_export = get_with_query(
+        warp::path!("api" / "kwic" / "export"),
+        &workbench_engine,
+        &options.admission,
+    )
+    .then(
+        |params: HashMap<String, String>, engine: Arc<Engine>, admission: Admission| async move {
+            match concordance_export_request(&params) {
+                Ok((request, format)) => {
+                    download::concordance_reply(engine, admission, request, format).await
                 }
-            },
-        );
+                Err(error) => reply_result::<()>(Err(error)),
+            }
+        },
+    );
     let analyze = warp::path!("api" / "analyze")
         .and(warp::get())
         .and(warp::query::<HashMap<String, String>>())
@@ -351,6 +350,21 @@ pub fn routes(
 
 /// Passes requests whose target and headers are within [`MAX_URI_BYTES`] and
 /// [`MAX_HEADER_BYTES`]; rejects the others with [`TooLarge`], which is answered in JSON.
+/// `GET` at `path`, handing on its query parameters, the engine and the admission control.
+fn get_with_query(
+    path: impl Filter<Extract = (), Error = Rejection> + Clone,
+    engine: &Arc<Engine>,
+    admission: &Admission,
+) -> impl Filter<Extract = (HashMap<String, String>, Arc<Engine>, Admission), Error = Rejection> + Clone
+{
+    let engine = engine.clone();
+    let admission = admission.clone();
+    path.and(warp::get())
+        .and(warp::query::<HashMap<String, String>>())
+        .and(warp::any().map(move || engine.clone()))
+        .and(warp::any().map(move || admission.clone()))
+}
+
 fn within_limits() -> impl Filter<Extract = (), Error = Rejection> + Clone {
     warp::path::full()
         .and(warp::query::raw().or(warp::any().map(String::new)).unify())
