@@ -137,6 +137,11 @@ metadata_fields! {
     region / Region: Keyword = "region", in_hits: true, facet: true, about: "region (e.g. 上海)";
     /// 文种 (a JSONL field `type`, or the ending of the title).
     doc_type / Type: Keyword = "type", in_hits: true, facet: true, about: "文种 (e.g. 条例)";
+    /// 效力级别: how binding the document is (宪法, 法律, 行政法规, 司法解释, 部门规章, 地方性法规,
+    /// 地方政府规章, 规范性文件, 工作报告), a JSONL field `level` or derived from the category,
+    /// the issuing body and the 文种 (see `ingest::metadata::level_of`).
+    level / Level: Keyword = "level", in_hits: true, facet: true,
+        about: "效力级别 (e.g. 地方性法规)";
     /// 发文机关 (a JSONL field `agency`, or found in the text).
     agency / Agency: Keyword = "agency", in_hits: true, facet: true, about: "发文机关";
     /// 发文字号, brackets normalised to 〔〕.

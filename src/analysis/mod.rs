@@ -345,6 +345,34 @@ pub fn title_key(title: &str) -> String {
     }
 }
 
+/// Words inside a title's brackets that mark a revision of the same instrument, not another
+/// instrument: `（2018年修正）`, `（修订）`, `（试行）`, `（草案）`. Brackets holding anything else
+/// name another instrument (`（二）`, `（浙江）`, `（1988年）`) and stay in the key.
+const REVISION_MARKS: &[&str] = &["修订", "修正", "试行", "草案"];
+
+/// The key shared by the versions of one instrument: the [`title_key`] without revision marks
+/// in brackets and without the 、 between co-issuers, with the region and the 效力级别 (a city's
+/// 条例 and a province's of the same name are different instruments).
+pub fn version_key(title: &str, region: Option<&str>, level: Option<&str>) -> String {
+    let mut key = String::new();
+    let mut rest = title_key(title);
+    // title_key normalised full-width brackets to ASCII ones.
+    while let Some(open) = rest.find('(') {
+        let Some(close) = rest[open..].find(')').map(|at| open + at) else {
+            break;
+        };
+        key.push_str(&rest[..open]);
+        let inside = &rest[open + 1..close];
+        if !REVISION_MARKS.iter().any(|mark| inside.contains(mark)) {
+            key.push_str(&rest[open..=close]);
+        }
+        rest = rest[close + 1..].to_string();
+    }
+    key.push_str(&rest);
+    key.retain(|c| c != '、' && c != '·');
+    format!("{key}|{}|{}", region.unwrap_or(""), level.unwrap_or(""))
+}
+
 /// Append the gram-view term for two neighbouring units to `out`.
 pub fn push_gram(first: &str, second: &str, out: &mut String) {
     out.push_str(first);
@@ -372,6 +400,35 @@ mod tests {
             .iter()
             .map(|u| u.text.to_string())
             .collect()
+    }
+
+    #[test]
+    fn versions_share_a_key_and_other_instruments_do_not() {
+        let key = |title| version_key(title, Some("上海"), Some("地方性法规"));
+        assert_eq!(key("上海市科学技术进步条例"), key("上海市科学技术进步条例（2024年修订）"));
+        assert_eq!(
+            version_key("人民检察院刑事诉讼规则（试行）", None, Some("司法解释")),
+            version_key("人民检察院刑事诉讼规则", None, Some("司法解释"))
+        );
+        assert_eq!(
+            version_key("中华人民共和国公司法", None, Some("法律")),
+            version_key("公司法", None, Some("法律"))
+        );
+        assert_eq!(
+            version_key("最高人民法院 最高人民检察院关于办理强奸案件的解释", None, None),
+            version_key("最高人民法院、最高人民检察院关于办理强奸案件的解释", None, None)
+        );
+        for (a, b) in [
+            ("中华人民共和国宪法修正案（1988年）", "中华人民共和国宪法修正案（1993年）"),
+            ("关于审理劳动争议案件适用法律若干问题的解释", "关于审理劳动争议案件适用法律若干问题的解释（二）"),
+            ("中国（浙江）自由贸易试验区条例", "中国（上海）自由贸易试验区条例"),
+        ] {
+            assert_ne!(key(a), key(b), "{a} / {b}");
+        }
+        assert_ne!(
+            version_key("优化营商环境条例", Some("上海"), Some("地方性法规")),
+            version_key("优化营商环境条例", Some("北京"), Some("地方性法规"))
+        );
     }
 
     #[test]

@@ -183,6 +183,10 @@ pub struct SearchArgs {
     /// Print each hit's score broken into its parts.
     #[arg(long)]
     pub explain: bool,
+    /// List every version of a revised instrument as its own hit (by default a chain of
+    /// versions is one hit, its newest matching version, with the others named beside it).
+    #[arg(long)]
+    pub no_collapse: bool,
     /// Write every matching document (no --limit) as a table: csv (UTF-8 with BOM, opens in
     /// Excel), xlsx (needs --output) or jsonl; with metadata, score, each term's count and the
     /// best passage.

@@ -7,6 +7,7 @@ use std::path::Path;
 use policy_search::index::BuildReport;
 use policy_search::search::snippet::Snippet;
 use policy_search::search::{SearchResponse, Similar};
+use policy_search::search::versions::Validity;
 use policy_search::workbench::{Collocates, Concordance, Trends};
 use policy_search::{Error, Result};
 
@@ -45,6 +46,18 @@ pub fn terminal_snippet(snippet: &Snippet, ansi: bool) -> String {
 }
 
 /// The hits of `response`, numbered from `offset + 1`, with facet counts if asked for.
+/// `  · 3 versions; also matching: a, b` for a hit of a chain of versions.
+fn versions_line(versions: usize, others: &[String]) -> String {
+    if versions < 2 {
+        return String::new();
+    }
+    let mut line = format!("  · {versions} versions");
+    if !others.is_empty() {
+        let _ = write!(line, "; also matching: {}", others.join(", "));
+    }
+    line
+}
+
 pub fn print_hits(response: &SearchResponse, offset: usize) -> Result<()> {
     let ansi = std::io::stdout().is_terminal();
     let mut out = String::new();
@@ -77,6 +90,14 @@ pub fn print_hits(response: &SearchResponse, offset: usize) -> Result<()> {
             date.as_deref().unwrap_or("-"),
             article
         );
+        if hit.versions > 1 || hit.validity != Validity::InForce {
+            let _ = writeln!(
+                out,
+                "     {}{}",
+                hit.validity.name(),
+                versions_line(hit.versions, &hit.other_versions)
+            );
+        }
         if !hit.missing.is_empty() {
             let _ = writeln!(out, "     缺少 (lacks): {}", hit.missing.join(" "));
         }

@@ -28,6 +28,7 @@ pub fn run(args: SearchArgs, synonyms: Option<&Path>) -> Result<()> {
     request.articles = args.articles;
     request.match_mode = args.match_mode.parse()?;
     request.explain = args.explain;
+    request.collapse = !args.no_collapse;
     if let Some(format) = args.export {
         return export(&engine, &request, format, args.output.as_deref());
     }

@@ -13,14 +13,14 @@ use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{DateTime, Index, IndexSettings, TantivyDocument};
 
 use crate::analysis::{
-    title_key, StreamCounter, View, ViewTokenizer, CHARS_TOKENIZER, GRAMS_TOKENIZER,
+    title_key, version_key, StreamCounter, View, ViewTokenizer, CHARS_TOKENIZER, GRAMS_TOKENIZER,
     WORDS_TOKENIZER,
 };
 use crate::document::{Document, FieldKind, MetaField, Metadata, Value};
 use crate::error::{Error, Result};
 
 /// Bumped whenever the schema or the analysis changes in a way that needs a rebuild.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// Handles to every field of the index.
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +49,9 @@ pub struct Fields {
     /// The title as typed by a user looking for exactly this document (see
     /// [`crate::analysis::title_key`]).
     pub title_key: Field,
+    /// The key the versions of one instrument share (see [`crate::analysis::version_key`]):
+    /// indexed to list a chain, a fast field to collapse hits by it.
+    pub version_key: Field,
     /// The file the document was read from (stored only).
     pub path: Field,
     /// Each metadata field, in [`MetaField::ALL`]'s order.
@@ -91,6 +94,7 @@ pub fn build_schema() -> (Schema, Fields) {
     let title_chars = builder.add_text_field("title_chars", chars.clone());
     let body_chars = builder.add_text_field("body_chars", chars);
     let title_key = builder.add_text_field("title_key", STRING);
+    let version_key = builder.add_text_field("version_key", STRING | FAST);
     let heading_grams = builder.add_text_field(
         "heading_grams",
         view_options(GRAMS_TOKENIZER, IndexRecordOption::WithFreqs),
@@ -116,6 +120,7 @@ pub fn build_schema() -> (Schema, Fields) {
         body_chars,
         heading_grams,
         title_key,
+        version_key,
         path,
         metadata,
     };
@@ -166,6 +171,11 @@ pub fn open_index(dir: &Path) -> Result<(Index, Fields)> {
 pub fn to_tantivy(document: Document, fields: &Fields) -> IndexedDocument {
     let headings = crate::analysis::structure::headings(&document.body).join("\n");
     let title_key = title_key(&document.title);
+    let version_key = version_key(
+        &document.title,
+        document.metadata.region.as_deref(),
+        document.metadata.level.as_deref(),
+    );
     let title = FieldValue::text(document.title);
     let body = FieldValue::text(document.body);
     let mut out = IndexedDocument::default();
@@ -188,6 +198,7 @@ pub fn to_tantivy(document: Document, fields: &Fields) -> IndexedDocument {
     }
     out.add(fields.heading_grams, FieldValue::text(headings));
     out.add(fields.title_key, FieldValue::text(title_key));
+    out.add(fields.version_key, FieldValue::text(version_key));
     for spec in MetaField::ALL {
         let field = fields.meta(spec.field);
         match document.metadata.get(spec.field) {

@@ -456,6 +456,100 @@ pub fn region_of(text: &str) -> Option<&'static str> {
         .map(|(_, _, short)| *short)
 }
 
+/// The 效力级别 every level name, from the most binding down.
+pub const LEVELS: &[&str] = &[
+    "宪法",
+    "法律",
+    "行政法规",
+    "司法解释",
+    "部门规章",
+    "地方性法规",
+    "地方政府规章",
+    "规范性文件",
+    "工作报告",
+];
+
+/// Categories (the folders of a law collection such as LawRefBook's) whose documents are
+/// 法律: the NPC's and its Standing Committee's laws and decisions, by 法律部门.
+const LAW_CATEGORIES: &[&str] = &[
+    "宪法相关法",
+    "民法典",
+    "民法商法",
+    "行政法",
+    "经济法",
+    "社会法",
+    "刑法",
+    "诉讼与非诉讼程序法",
+];
+
+/// 文种 a government makes rules with (地方政府规章, 部门规章), as opposed to notices and opinions.
+const RULE_TYPES: &[&str] = &["规定", "办法", "实施办法", "实施细则", "细则", "规则", "暂行规定", "暂行办法"];
+
+/// The 效力级别 of a document: from its category when that is a level or a 法律部门, otherwise
+/// from who issued it and its 文种. `None` when nothing says (no category, no agency).
+pub fn level_of(document: &Document) -> Option<&'static str> {
+    let meta = &document.metadata;
+    let title = document.title.trim_start_matches("中华人民共和国");
+    let agency = meta.agency.as_deref().unwrap_or("");
+    // 规章 are never named 条例 (规章制定程序条例 第七条), and a text a people's congress passed
+    // is not one, whatever body its signature names.
+    let regulation_by_government = || {
+        agency.ends_with("人民政府")
+            && meta
+                .doc_type
+                .as_deref()
+                .is_some_and(|t| RULE_TYPES.contains(&t))
+            && !prefix_chars(&document.body, 300).contains("人民代表大会")
+    };
+    match meta.category.as_deref() {
+        Some("宪法") => return Some("宪法"),
+        Some(category) if LAW_CATEGORIES.contains(&category) => {
+            return Some(if title.starts_with("宪法") { "宪法" } else { "法律" })
+        }
+        Some("政府工作报告" | "党代会报告") => return Some("工作报告"),
+        // A collection's 地方性法规 folder also holds the rules a provincial government made.
+        Some("地方性法规") if regulation_by_government() => return Some("地方政府规章"),
+        Some(category) => {
+            if let Some(level) = LEVELS.iter().find(|level| **level == category) {
+                return Some(level);
+            }
+        }
+        None => {}
+    }
+    if title.contains("工作报告") || meta.doc_type.as_deref() == Some("工作报告") {
+        return Some("工作报告");
+    }
+    if agency.is_empty() {
+        return None;
+    }
+    let doc_type = meta.doc_type.as_deref().unwrap_or("");
+    let is_rule = RULE_TYPES.contains(&doc_type);
+    Some(if agency.starts_with("全国人民代表大会") {
+        if title.starts_with("宪法") {
+            "宪法"
+        } else {
+            "法律"
+        }
+    } else if agency.starts_with("最高人民法院") || agency.starts_with("最高人民检察院") {
+        "司法解释"
+    } else if agency == "国务院" && (doc_type == "条例" || is_rule) && !title.starts_with("国务院关于") {
+        "行政法规"
+    } else if agency.contains("人民代表大会") {
+        "地方性法规"
+    } else if regulation_by_government() {
+        "地方政府规章"
+    } else if is_rule
+        && meta
+            .doc_number
+            .as_deref()
+            .is_some_and(|number| number.contains('令'))
+    {
+        "部门规章"
+    } else {
+        "规范性文件"
+    })
+}
+
 /// Fill the metadata `document` lacks from its title and text.
 pub fn fill(document: &mut Document) {
     if document.metadata.doc_type.is_none() {
@@ -484,6 +578,9 @@ pub fn fill(document: &mut Document) {
     document.metadata.issued = dates.issued;
     document.metadata.published = dates.published;
     document.metadata.effective = dates.effective;
+    if document.metadata.level.is_none() {
+        document.metadata.level = level_of(document).map(str::to_string);
+    }
     if document.metadata.region.is_none() {
         let from_agency = document.metadata.agency.as_deref().and_then(region_of);
         document.metadata.region = from_agency

@@ -20,10 +20,11 @@ pub mod related;
 pub mod request;
 pub mod snippet;
 pub mod synonyms;
+pub mod versions;
 
 pub use request::{
     ArticleHit, DocumentView, Hit, MatchMode, ScoreDetail, SearchRequest, SearchResponse, Section,
-    Similar, Sort, Stats, Truncated, DEFAULT_LIMIT, DEFAULT_SIMILAR, DEFAULT_TIME_BUDGET,
+    Similar, Sort, Stats, Truncated, VersionInfo, DEFAULT_LIMIT, DEFAULT_SIMILAR, DEFAULT_TIME_BUDGET,
     MAX_LIMIT, MAX_OFFSET,
 };
 
@@ -54,6 +55,7 @@ use facets::{FacetCollector, Facets};
 use ids::IdTables;
 use plan::{Plan, Planner};
 use snippet::{highlight, snippet};
+use versions::Validity;
 pub use synonyms::Synonyms;
 
 /// Bytes of a body a document view shows at most (about 700,000 Chinese characters): a 50 MB
@@ -245,6 +247,37 @@ impl Matches {
     }
 }
 
+/// A document a page shows, with what its chain of versions says of it.
+struct Shown {
+    score: f32,
+    address: DocAddress,
+    /// The length of its chain.
+    versions: usize,
+    /// The other versions that match, newest first (collapsed searches only).
+    other_versions: Vec<String>,
+    /// Whether a newer version exists.
+    superseded: bool,
+}
+
+impl Shown {
+    /// A document shown on its own (not collapsed, or without other versions).
+    fn alone(score: f32, address: DocAddress, chain: &versions::Chain) -> Shown {
+        Shown {
+            score,
+            address,
+            versions: chain.len().max(1),
+            other_versions: Vec::new(),
+            superseded: chain.has_newer_than(address),
+        }
+    }
+}
+
+/// How many ranked documents to group into chains for the first `want` hits: a little more
+/// than `want`, since most chains are one document (more are fetched when that falls short).
+fn collapse_fetch(want: usize) -> usize {
+    want + want / 4 + 10
+}
+
 /// An open index, ready to search. Cheap to share between threads (`Arc<Engine>`); the reader
 /// picks up new commits by itself.
 pub struct Engine {
@@ -336,7 +369,13 @@ impl Engine {
         let mut ranking = plan.query.box_clone();
         let query = BudgetQuery::new(plan.query, budget.clone());
         let searcher = self.reader.searcher();
-        let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
+        // Collapsed, a page of hits is cut from the groups of the best `fetch` documents.
+        let (fetch, skip) = if request.collapse {
+            (collapse_fetch(request.offset + request.limit), 0)
+        } else {
+            (request.limit, request.offset)
+        };
+        let top = TopDocs::with_limit(fetch).and_offset(skip);
         let facets = request.facets.then(FacetCollector::new);
         let (mut scored, total, facets): (Vec<(f32, DocAddress)>, usize, Option<Facets>) =
             match date_order(request.sort) {
@@ -356,6 +395,7 @@ impl Engine {
                 }
             }
             .map_err(|e| self.error(e))?;
+        let mut listed: &dyn Query = &query;
         // Too few documents have every term to fill the page: those lacking some follow.
         let mut partial = 0;
         let mut optional_terms = Vec::new();
@@ -363,21 +403,27 @@ impl Engine {
             && request.match_mode == MatchMode::Auto
             && total < request.offset + request.limit
             && !requires_every_term(&request.q);
-        if let Some(relaxed) = relax.then(|| planner().plan_relaxed(&tree)).flatten() {
+        let relaxed = relax.then(|| planner().plan_relaxed(&tree)).flatten();
+        let relaxed_query;
+        if let Some(relaxed) = relaxed {
             ranking = relaxed.query.box_clone();
             optional_terms = relaxed.optional_terms;
-            let query = BudgetQuery::new(relaxed.query, budget.clone());
-            let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
+            relaxed_query = BudgetQuery::new(relaxed.query, budget.clone());
+            let top = TopDocs::with_limit(fetch).and_offset(skip);
             let (hits, count) = searcher
-                .search(&query, &(top.order_by_score(), Count))
+                .search(&relaxed_query, &(top.order_by_score(), Count))
                 .map_err(|e| self.error(e))?;
             scored = hits;
             partial = count.saturating_sub(total);
+            listed = &relaxed_query;
         }
-        let missing = self.missing_terms(&searcher, &optional_terms, &scored)?;
+        let shown = self.versions_of_hits(&searcher, listed, request, scored, fetch)?;
+        let addresses: Vec<(f32, DocAddress)> =
+            shown.iter().map(|hit| (hit.score, hit.address)).collect();
+        let missing = self.missing_terms(&searcher, &optional_terms, &addresses)?;
         let hits = self.build_hits(
             &searcher,
-            scored.into_iter().zip(missing).collect(),
+            shown.into_iter().zip(missing).collect(),
             &plan.highlights,
             request,
             ranking.as_ref(),
@@ -394,26 +440,124 @@ impl Engine {
         })
     }
 
-    /// The hits for `scored` documents, each with the terms it lacks. The budget covers them
+    /// The best `fetch` documents of `query` in the request's order (relevance or date).
+    fn top_documents(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        sort: Sort,
+        fetch: usize,
+    ) -> Result<Vec<(f32, DocAddress)>> {
+        let top = TopDocs::with_limit(fetch);
+        match date_order(sort) {
+            None => searcher.search(query, &top.order_by_score()),
+            Some(order) => searcher
+                .search(
+                    query,
+                    &top.order_by_fast_field::<DateTime>(MetaField::Date.name(), order),
+                )
+                .map(|hits| hits.into_iter().map(|(_, a)| (0.0, a)).collect()),
+        }
+        .map_err(|e| self.error(e))
+    }
+
+    /// The page of hits in `scored` (the best `fetch` documents of `listed`, from the first
+    /// when collapsing, else from the request's offset), each with its versions. Collapsed,
+    /// each chain of versions is one hit at the place of its best placed version, shown as its
+    /// newest version that `listed` matches; when the chains of the best `fetch` documents do
+    /// not fill the page, more are fetched.
+    fn versions_of_hits(
+        &self,
+        searcher: &Searcher,
+        listed: &dyn Query,
+        request: &SearchRequest,
+        mut scored: Vec<(f32, DocAddress)>,
+        mut fetch: usize,
+    ) -> Result<Vec<Shown>> {
+        let fields = &self.fields;
+        if !request.collapse {
+            return scored
+                .into_iter()
+                .map(|(score, address)| {
+                    let chain =
+                        versions::chain_of(searcher, fields, address).map_err(|e| self.error(e))?;
+                    Ok(Shown::alone(score, address, &chain))
+                })
+                .collect();
+        }
+        let want = request.offset + request.limit;
+        let groups = loop {
+            let groups = versions::group(searcher, fields, &scored).map_err(|e| self.error(e))?;
+            if groups.len() >= want || scored.len() < fetch {
+                break groups;
+            }
+            fetch = fetch.saturating_mul(2);
+            // (A relaxed list is only made for a search by relevance.)
+            scored = self.top_documents(searcher, listed, request.sort, fetch)?;
+        };
+        let weight = listed
+            .weight(tantivy::query::EnableScoring::disabled_from_searcher(searcher))
+            .map_err(|e| self.error(e))?;
+        groups
+            .into_iter()
+            .skip(request.offset)
+            .take(request.limit)
+            .map(|group| {
+                if group.chain.len() < 2 {
+                    return Ok(Shown::alone(group.score, group.first, &group.chain));
+                }
+                let mut matching = Vec::new();
+                for member in &group.chain.0 {
+                    if member.address == group.first
+                        || versions::matches(searcher, weight.as_ref(), member.address)
+                            .map_err(|e| self.error(e))?
+                    {
+                        matching.push(member);
+                    }
+                }
+                // The chain is oldest first: the newest matching version is the last.
+                let shown = matching.last().map_or(group.first, |member| member.address);
+                Ok(Shown {
+                    score: group.score,
+                    address: shown,
+                    versions: group.chain.len(),
+                    other_versions: matching
+                        .iter()
+                        .rev()
+                        .filter(|member| member.address != shown)
+                        .map(|member| member.id.clone())
+                        .collect(),
+                    superseded: group.chain.has_newer_than(shown),
+                })
+            })
+            .collect()
+    }
+
+    /// The hits for `shown` documents, each with the terms it lacks. The budget covers them
     /// too (stored text, snippets, every matching 条): out of time, the hits built so far are
     /// kept, best first, and the rest dropped (the answer says it timed out).
     fn build_hits(
         &self,
         searcher: &Searcher,
-        scored: Vec<((f32, DocAddress), Vec<String>)>,
+        shown: Vec<(Shown, Vec<String>)>,
         highlights: &[Pattern],
         request: &SearchRequest,
         ranking: &dyn Query,
         budget: &Budget,
     ) -> Result<Vec<Hit>> {
-        let mut hits = Vec::with_capacity(scored.len());
-        for ((score, address), missing) in scored {
+        let mut hits = Vec::with_capacity(shown.len());
+        let today = versions::today();
+        for (shown, missing) in shown {
             if budget.check() {
                 break;
             }
+            let address = shown.address;
             let document: TantivyDocument = searcher.doc(address).map_err(|e| self.error(e))?;
-            let mut hit = self.hit(&document, score, highlights, request.articles);
+            let mut hit = self.hit(&document, shown.score, highlights, request.articles);
             hit.missing = missing;
+            hit.versions = shown.versions;
+            hit.other_versions = shown.other_versions;
+            hit.validity = Validity::of(shown.superseded, hit.metadata.effective, today);
             if request.explain {
                 let explanation = ranking
                     .explain(searcher, address)
@@ -440,9 +584,9 @@ impl Engine {
                 ))
                 .map_err(|e| self.error(e))?;
             for (index, (_, address)) in hits.iter().enumerate() {
-                let segment = searcher.segment_reader(address.segment_ord);
-                let mut scorer = weight.scorer(segment, 1.0).map_err(|e| self.error(e))?;
-                if scorer.doc() > address.doc_id || scorer.seek(address.doc_id) != address.doc_id {
+                if !versions::matches(searcher, weight.as_ref(), *address)
+                    .map_err(|e| self.error(e))?
+                {
                     missing[index].push(text.clone());
                 }
             }
@@ -594,7 +738,12 @@ impl Engine {
     /// the cap (at a line break where one is near), with [`DocumentView::truncated`] saying
     /// which part this is and where the next starts.
     pub fn document_view(&self, id: &str, q: Option<&str>, from: usize) -> Result<DocumentView> {
-        let mut document = self.document(id)?;
+        let searcher = self.reader.searcher();
+        let (address, stored) = self
+            .find(&searcher, id)?
+            .ok_or_else(|| Error::DocumentNotFound { id: id.to_string() })?;
+        let mut document = stored_document(&stored, &self.fields);
+        let (validity, versions) = self.versions_of(&searcher, address, &document)?;
         let truncated = cut_for_view(&mut document.body, from)?;
         let highlights = match q.map(str::trim).filter(|q| !q.is_empty()) {
             Some(q) => {
@@ -620,7 +769,50 @@ impl Engine {
             document,
             sections,
             truncated,
+            validity,
+            versions,
         })
+    }
+
+    /// The 时效性 of `document` (at `address`) and its chain of versions, oldest first (empty
+    /// when it has none).
+    fn versions_of(
+        &self,
+        searcher: &Searcher,
+        address: DocAddress,
+        document: &Document,
+    ) -> Result<(Validity, Vec<VersionInfo>)> {
+        let chain =
+            versions::chain_of(searcher, &self.fields, address).map_err(|e| self.error(e))?;
+        let today = versions::today();
+        let validity = Validity::of(
+            chain.has_newer_than(address),
+            document.metadata.effective,
+            today,
+        );
+        if chain.len() < 2 {
+            return Ok((validity, Vec::new()));
+        }
+        let listed = chain
+            .0
+            .iter()
+            .map(|member| {
+                let stored: TantivyDocument =
+                    searcher.doc(member.address).map_err(|e| self.error(e))?;
+                let metadata = stored_metadata(&stored, &self.fields);
+                Ok(VersionInfo {
+                    id: member.id.clone(),
+                    title: text_value(&stored, self.fields.title).unwrap_or_default(),
+                    date: member.date.map(format_day),
+                    status: Validity::of(
+                        chain.has_newer_than(member.address),
+                        metadata.effective,
+                        today,
+                    ),
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok((validity, listed))
     }
 
     /// Facts about the index.
@@ -766,6 +958,9 @@ impl Engine {
             articles: matching_articles,
             missing: Vec::new(),
             explanation: None,
+            versions: 1,
+            other_versions: Vec::new(),
+            validity: Validity::InForce,
         }
     }
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::facets::{FacetCount, Facets};
 use super::snippet::Snippet;
+use super::versions::Validity;
 use crate::document::{Document, Filter, Filters, Metadata};
 use crate::error::{Error, Result};
 use crate::query::{parse, parse_date_range, Node};
@@ -108,6 +109,10 @@ pub struct SearchRequest {
     pub match_mode: MatchMode,
     /// Break each hit's score into its parts ([`Hit::explanation`]).
     pub explain: bool,
+    /// Show the versions of one instrument as one hit, its newest matching version, the other
+    /// matching ones in [`Hit::other_versions`]; off, every version is a hit of its own.
+    /// `total` counts documents either way; `limit` and `offset` count hits.
+    pub collapse: bool,
 }
 
 impl SearchRequest {
@@ -124,6 +129,7 @@ impl SearchRequest {
             highlight: true,
             match_mode: MatchMode::Auto,
             explain: false,
+            collapse: true,
         }
     }
 
@@ -231,6 +237,12 @@ pub struct Hit {
     pub missing: Vec<String>,
     /// The score broken into its parts, when asked for.
     pub explanation: Option<ScoreDetail>,
+    /// How many versions its instrument has in the index (1: no other version).
+    pub versions: usize,
+    /// The other versions that match too, newest first, when versions are collapsed.
+    pub other_versions: Vec<String>,
+    /// Its 时效性.
+    pub validity: Validity,
 }
 
 /// A score and the parts it is made of (as Elasticsearch's `_explain` gives them).
@@ -305,6 +317,24 @@ pub struct DocumentView {
     /// Set when the body was too long to show whole: `document.body` and `sections` hold its
     /// beginning only.
     pub truncated: Option<Truncated>,
+    /// Its 时效性.
+    pub validity: Validity,
+    /// Every version of its instrument in the index, oldest first, itself included; empty when
+    /// it has no other version.
+    pub versions: Vec<VersionInfo>,
+}
+
+/// One version of an instrument, as a document view lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionInfo {
+    /// Document id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Its date, if known.
+    pub date: Option<String>,
+    /// Its 时效性.
+    pub status: Validity,
 }
 
 /// Which part of a long document a view shows.

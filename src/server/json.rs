@@ -10,8 +10,9 @@ use crate::document::{format_day, Document, MetaField, Metadata, Value};
 use crate::search::facets::Facets;
 use crate::search::snippet::Snippet;
 use crate::search::{
-    ArticleHit, DocumentView, Hit, ScoreDetail, SearchResponse, Section, Truncated,
+    ArticleHit, DocumentView, Hit, ScoreDetail, SearchResponse, Section, Truncated, VersionInfo,
 };
+use crate::search::versions::Validity;
 
 /// The body of `GET /api/search`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -83,6 +84,21 @@ pub struct HitJson {
     /// The score broken into its parts, with `explain=true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub explanation: Option<ScoreDetail>,
+    /// How many versions its instrument has in the index (1: no other).
+    #[serde(default = "one")]
+    pub versions: usize,
+    /// The other versions that match the query too, newest first (versions are collapsed
+    /// into one hit unless `collapse=false`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_versions: Vec<String>,
+    /// Its 时效性: 现行有效, 已修改 (a newer version is indexed) or 尚未生效 (its 施行 date is
+    /// to come).
+    #[serde(default)]
+    pub status: Validity,
+}
+
+fn one() -> usize {
+    1
 }
 
 impl HitJson {
@@ -105,6 +121,9 @@ impl HitJson {
             }),
             missing: hit.missing,
             explanation: hit.explanation,
+            versions: hit.versions,
+            other_versions: hit.other_versions,
+            status: hit.validity,
         }
     }
 }
@@ -166,6 +185,13 @@ pub struct DocumentJson {
     /// `{"shown_chars","total_chars"}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub truncated: Option<Truncated>,
+    /// Its 时效性 (see [`HitJson::status`]).
+    #[serde(default)]
+    pub status: Validity,
+    /// Every version of its instrument, oldest first, itself included; empty when it has no
+    /// other.
+    #[serde(default)]
+    pub versions: Vec<VersionInfo>,
 }
 
 impl From<DocumentView> for DocumentJson {
@@ -192,6 +218,8 @@ impl From<DocumentView> for DocumentJson {
             matches: sections.iter().map(|s| s.matches).sum(),
             sections,
             truncated: view.truncated,
+            status: view.validity,
+            versions: view.versions,
         }
     }
 }

@@ -52,6 +52,7 @@ fn search_parameters() -> Vec<&'static str> {
         "highlight",
         "match",
         "explain",
+        "collapse",
     ]);
     names
 }
@@ -96,6 +97,7 @@ pub fn search_request(params: &HashMap<String, String>) -> Result<SearchRequest,
         request.match_mode = mode.parse()?;
     }
     request.explain = parse_flag(params, "explain", false)?;
+    request.collapse = parse_flag(params, "collapse", true)?;
     Ok(request)
 }
 

@@ -1,0 +1,218 @@
+//! Versions and 时效性: the documents that are revisions of one instrument share a
+//! [`version_key`](crate::analysis::version_key) and form a chain ordered by date. A search
+//! shows a chain once, as its newest matching version, with the other matching versions named
+//! beside it; a document is 已修改 when its chain has a newer version.
+//!
+//! Chains are read from the index at query time (a term lookup on the key), never stored:
+//! adding, changing or removing any version changes every chain it belongs to at the next
+//! commit, so an incremental `index` leaves exactly the chains a full rebuild would.
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::DocSetCollector;
+use tantivy::query::TermQuery;
+use tantivy::schema::{IndexRecordOption, Term};
+use tantivy::{DocAddress, DocSet, Searcher};
+
+use crate::document::MetaField;
+use crate::index::schema::Fields;
+
+/// The 时效性 of a document, as far as the indexed texts tell it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Validity {
+    /// No newer version is indexed and the 施行 date, if any, has come.
+    #[default]
+    #[serde(rename = "现行有效")]
+    InForce,
+    /// A newer version of the same instrument is indexed.
+    #[serde(rename = "已修改")]
+    Amended,
+    /// Its 施行 date is still to come.
+    #[serde(rename = "尚未生效")]
+    NotYetInForce,
+}
+
+impl Validity {
+    /// Its name, as in JSON and on the page.
+    pub fn name(self) -> &'static str {
+        match self {
+            Validity::InForce => "现行有效",
+            Validity::Amended => "已修改",
+            Validity::NotYetInForce => "尚未生效",
+        }
+    }
+
+    /// The validity of a document whose chain has a newer version (`superseded`) and whose
+    /// 施行 date is `effective`, on `today`. A newer version says more than a date: a text
+    /// already replaced is 已修改 even if it never came into force.
+    pub fn of(superseded: bool, effective: Option<time::Date>, today: time::Date) -> Validity {
+        if superseded {
+            Validity::Amended
+        } else if effective.is_some_and(|day| day > today) {
+            Validity::NotYetInForce
+        } else {
+            Validity::InForce
+        }
+    }
+}
+
+/// Today, in UTC: the day 尚未生效 is judged against.
+pub fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+/// One version in a chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// Where it is in the searcher.
+    pub address: DocAddress,
+    /// Its document id.
+    pub id: String,
+    /// Its date; an undated version is taken as the oldest (collections name the first text
+    /// plainly and add a date to each revision).
+    pub date: Option<time::Date>,
+}
+
+/// The versions of one instrument, oldest first. A chain of one is a document without other
+/// versions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Chain(pub Vec<Member>);
+
+impl Chain {
+    /// The number of versions.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the chain is empty (a key no document has).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether `address` is one of the versions.
+    pub fn contains(&self, address: DocAddress) -> bool {
+        self.0.iter().any(|member| member.address == address)
+    }
+
+    /// Whether a version newer than `address` exists.
+    pub fn has_newer_than(&self, address: DocAddress) -> bool {
+        self.0
+            .iter()
+            .position(|member| member.address == address)
+            .is_some_and(|at| at + 1 < self.0.len())
+    }
+}
+
+/// The version key of the document at `address`, from the fast field.
+pub fn key_of(searcher: &Searcher, address: DocAddress) -> tantivy::Result<Option<String>> {
+    fast_str(searcher, address, "version_key")
+}
+
+/// The value of the string fast field `field` of the document at `address`.
+fn fast_str(searcher: &Searcher, address: DocAddress, field: &str) -> tantivy::Result<Option<String>> {
+    let segment = searcher.segment_reader(address.segment_ord);
+    let Some(column) = segment.fast_fields().str(field)? else {
+        return Ok(None);
+    };
+    let Some(ordinal) = column.term_ords(address.doc_id).next() else {
+        return Ok(None);
+    };
+    let mut value = String::new();
+    column.ord_to_str(ordinal, &mut value)?;
+    Ok(Some(value))
+}
+
+/// The chain of the document at `address`: every document sharing its version key, oldest
+/// first, or just itself when it has no other versions.
+///
+/// Documents with one key are versions only if their dates tell them apart: documents of one
+/// date (the books of a code split into files, all titled 民法典 and dated 2020-05-28; two
+/// copies of one text) are not versions of each other and each stands alone.
+pub fn chain_of(searcher: &Searcher, fields: &Fields, address: DocAddress) -> tantivy::Result<Chain> {
+    let alone = |searcher: &Searcher| -> tantivy::Result<Chain> {
+        Ok(Chain(vec![member(searcher, address)?]))
+    };
+    let Some(key) = key_of(searcher, address)? else {
+        return alone(searcher);
+    };
+    let term = Term::from_field_text(fields.version_key, &key);
+    if searcher.doc_freq(&term)? < 2 {
+        return alone(searcher);
+    }
+    let found = searcher.search(
+        &TermQuery::new(term, IndexRecordOption::Basic),
+        &DocSetCollector,
+    )?;
+    let mut members = found
+        .into_iter()
+        .map(|address| member(searcher, address))
+        .collect::<tantivy::Result<Vec<_>>>()?;
+    // Versions are told apart by their dates: documents sharing a date (or both undated) are
+    // parts or copies of a text, not versions of it.
+    let dates: Vec<Option<time::Date>> = members.iter().map(|m| m.date).collect();
+    members.retain(|m| dates.iter().filter(|date| **date == m.date).count() == 1);
+    if members.len() < 2 || !members.iter().any(|m| m.address == address) {
+        return alone(searcher);
+    }
+    members.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
+    Ok(Chain(members))
+}
+
+fn member(searcher: &Searcher, address: DocAddress) -> tantivy::Result<Member> {
+    let date = searcher
+        .segment_reader(address.segment_ord)
+        .fast_fields()
+        .date(MetaField::Date.name())
+        .ok()
+        .and_then(|column| column.first(address.doc_id))
+        .map(|day| day.into_utc().date());
+    Ok(Member {
+        address,
+        id: fast_str(searcher, address, "id")?.unwrap_or_default(),
+        date,
+    })
+}
+
+/// Documents of a ranked list that belong to one chain, at the rank of the first of them.
+#[derive(Debug, Clone)]
+pub struct Group {
+    /// The score of the first (best placed) version.
+    pub score: f32,
+    /// The best placed version.
+    pub first: DocAddress,
+    /// The chain it belongs to.
+    pub chain: Chain,
+}
+
+/// The ranked documents `scored`, each chain once, in the order of its best placed version.
+pub fn group(
+    searcher: &Searcher,
+    fields: &Fields,
+    scored: &[(f32, DocAddress)],
+) -> tantivy::Result<Vec<Group>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut groups = Vec::new();
+    for &(score, address) in scored {
+        if seen.contains(&address) {
+            continue;
+        }
+        let chain = chain_of(searcher, fields, address)?;
+        seen.extend(chain.0.iter().map(|member| member.address));
+        groups.push(Group {
+            score,
+            first: address,
+            chain,
+        });
+    }
+    Ok(groups)
+}
+
+/// Whether `weight` matches the document at `address`.
+pub fn matches(
+    searcher: &Searcher,
+    weight: &dyn tantivy::query::Weight,
+    address: DocAddress,
+) -> tantivy::Result<bool> {
+    let segment = searcher.segment_reader(address.segment_ord);
+    let mut scorer = weight.scorer(segment, 1.0)?;
+    Ok(scorer.doc() <= address.doc_id && scorer.seek(address.doc_id) == address.doc_id)
+}
