@@ -25,6 +25,7 @@
 //! phrase (per the eval README, including its rule that `25年` is not in `2025年`) exactly when
 //! the phrase's units occur consecutively in the document's units.
 
+pub mod compare;
 pub mod expansion;
 pub mod matching;
 pub mod segment;

@@ -96,6 +96,23 @@ pub enum Command {
         /// The document's id.
         id: String,
     },
+    /// 新旧对照: two documents (two versions of a regulation) aligned article by article by
+    /// content, each pair 未变 / 修改 / 新增 / 删除 with the changed characters marked.
+    Compare {
+        /// The index folder.
+        #[arg(long, value_name = "DIR", default_value = "index")]
+        index: PathBuf,
+        /// Print JSON, as `GET /api/documents/{id}/compare/{other}` returns it.
+        #[arg(long)]
+        json: bool,
+        /// Also list the units that did not change.
+        #[arg(long)]
+        all: bool,
+        /// One document's id.
+        id: String,
+        /// The other document's id (the older of the two is shown first).
+        other: String,
+    },
     /// Copy the index's last commit to read-replica folders (segment files first, meta.json
     /// last), for `serve` processes behind a load balancer.
     Publish {

@@ -17,7 +17,8 @@ use policy_search::{Engine, Error, Result};
 use args::Command;
 use policy_search::search::analyze::analyze;
 use policy_search::search::Synonyms;
-use print::{print_analysis, print_out, print_similar, summary, to_json};
+use policy_search::server::json::ComparisonJson;
+use print::{print_analysis, print_comparison, print_out, print_similar, summary, to_json};
 use progress::ProgressReporter;
 
 /// The corpus `search` and `serve` build from when there is no index yet.
@@ -77,6 +78,20 @@ pub fn run(command: Command, synonyms: Option<&Path>) -> Result<()> {
             };
             eprintln!("exported {}", print::count(count, "document"));
             Ok(())
+        }
+        Command::Compare {
+            index,
+            json,
+            all,
+            id,
+            other,
+        } => {
+            let comparison = open_or_build(&index, synonyms)?.compare(&id, &other)?;
+            if json {
+                print_out(&(to_json(&ComparisonJson::from(comparison))? + "\n"))
+            } else {
+                print_comparison(&comparison, all)
+            }
         }
         Command::Similar {
             index,

@@ -7,7 +7,9 @@ use std::path::Path;
 use policy_search::index::BuildReport;
 use policy_search::search::snippet::Snippet;
 use policy_search::search::{SearchResponse, Similar};
+use policy_search::analysis::compare::{Change, Side};
 use policy_search::search::versions::Validity;
+use policy_search::search::Comparison;
 use policy_search::workbench::{Collocates, Concordance, Trends};
 use policy_search::{Error, Result};
 
@@ -45,7 +47,6 @@ pub fn terminal_snippet(snippet: &Snippet, ansi: bool) -> String {
         .collect()
 }
 
-/// The hits of `response`, numbered from `offset + 1`, with facet counts if asked for.
 /// `  · 3 versions; also matching: a, b` for a hit of a chain of versions.
 fn versions_line(versions: usize, others: &[String]) -> String {
     if versions < 2 {
@@ -58,6 +59,7 @@ fn versions_line(versions: usize, others: &[String]) -> String {
     line
 }
 
+/// The hits of `response`, numbered from `offset + 1`, with facet counts if asked for.
 pub fn print_hits(response: &SearchResponse, offset: usize) -> Result<()> {
     let ansi = std::io::stdout().is_terminal();
     let mut out = String::new();
@@ -174,6 +176,62 @@ pub fn print_similar(similar: &[Similar]) -> Result<()> {
         })
         .collect();
     print_out(&lines.concat())
+}
+
+/// 新旧对照 for a terminal: a line for the two documents, the counts, then each pair that
+/// changed (every pair with `all`): `- ` the older side with what it lost marked, `+ ` the
+/// newer with what it gained (red and green on a terminal, [-…-] and {+…+} otherwise).
+pub fn print_comparison(comparison: &Comparison, all: bool) -> Result<()> {
+    let ansi = std::io::stdout().is_terminal();
+    let mut out = String::new();
+    let name = |v: &policy_search::search::VersionInfo| {
+        format!("{} ({}, {})", v.title, v.date.as_deref().unwrap_or("undated"), v.id)
+    };
+    let _ = writeln!(out, "旧 {}
+新 {}", name(&comparison.old), name(&comparison.new));
+    let mut counts = [0usize; 4];
+    for aligned in &comparison.aligned {
+        counts[aligned.change as usize] += 1;
+    }
+    let _ = writeln!(
+        out,
+        "未变 {} · 修改 {} · 新增 {} · 删除 {}",
+        counts[Change::Unchanged as usize],
+        counts[Change::Changed as usize],
+        counts[Change::Added as usize],
+        counts[Change::Removed as usize]
+    );
+    let marked = |side: &Side, (open, close): (&str, &str)| {
+        let mut text = String::new();
+        let mut at = 0;
+        for range in &side.changed {
+            text.push_str(&side.text[at..range.start]);
+            text.push_str(open);
+            text.push_str(&side.text[range.clone()]);
+            text.push_str(close);
+            at = range.end;
+        }
+        text.push_str(&side.text[at..]);
+        format!("{}{text}", side.label.as_deref().map(|l| format!("{l} ")).unwrap_or_default())
+    };
+    let (removed, added) = if ansi {
+        (("\x1b[1;31m", "\x1b[0m"), ("\x1b[1;32m", "\x1b[0m"))
+    } else {
+        (("[-", "-]"), ("{+", "+}"))
+    };
+    for aligned in &comparison.aligned {
+        if aligned.change == Change::Unchanged && !all {
+            continue;
+        }
+        let _ = writeln!(out, "\n{}", aligned.change.name());
+        if let Some(old) = &aligned.old {
+            let _ = writeln!(out, "- {}", marked(old, removed));
+        }
+        if let Some(new) = &aligned.new {
+            let _ = writeln!(out, "+ {}", marked(new, added));
+        }
+    }
+    print_out(&out)
 }
 
 /// `n thing`, or `n things` but for one.

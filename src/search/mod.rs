@@ -23,7 +23,7 @@ pub mod synonyms;
 pub mod versions;
 
 pub use request::{
-    ArticleHit, DocumentView, Hit, MatchMode, ScoreDetail, SearchRequest, SearchResponse, Section,
+    ArticleHit, Comparison, DocumentView, Hit, MatchMode, ScoreDetail, SearchRequest, SearchResponse, Section,
     Similar, Sort, Stats, Truncated, VersionInfo, DEFAULT_LIMIT, DEFAULT_SIMILAR, DEFAULT_TIME_BUDGET,
     MAX_LIMIT, MAX_OFFSET,
 };
@@ -774,6 +774,35 @@ impl Engine {
         })
     }
 
+    /// The documents `a` and `b` aligned article by article (新旧对照), the older one (by date)
+    /// first whichever order they are given in.
+    pub fn compare(&self, a: &str, b: &str) -> Result<Comparison> {
+        let searcher = self.reader.searcher();
+        let read = |id: &str| -> Result<(VersionInfo, String)> {
+            let (address, stored) = self
+                .find(&searcher, id)?
+                .ok_or_else(|| Error::DocumentNotFound { id: id.to_string() })?;
+            let document = stored_document(&stored, &self.fields);
+            let (status, _) = self.versions_of(&searcher, address, &document)?;
+            let info = VersionInfo {
+                id: document.id,
+                title: document.title,
+                date: document.metadata.date.map(format_day),
+                status,
+            };
+            Ok((info, document.body))
+        };
+        let (mut old, mut new) = (read(a)?, read(b)?);
+        if old.0.date > new.0.date {
+            std::mem::swap(&mut old, &mut new);
+        }
+        Ok(Comparison {
+            aligned: crate::analysis::compare::compare(&old.1, &new.1),
+            old: old.0,
+            new: new.0,
+        })
+    }
+
     /// The 时效性 of `document` (at `address`) and its chain of versions, oldest first (empty
     /// when it has none).
     fn versions_of(
@@ -997,7 +1026,15 @@ mod tests {
             )
             .unwrap();
         assert_eq!(scored.len(), 3);
-        let with_missing = || scored.iter().map(|s| (*s, Vec::new())).collect::<Vec<_>>();
+        let with_missing = || {
+            scored
+                .iter()
+                .map(|&(score, address)| {
+                    let chain = versions::Chain::default();
+                    (Shown::alone(score, address, &chain), Vec::new())
+                })
+                .collect::<Vec<_>>()
+        };
         let request = SearchRequest::new("太湖");
         let build = |budget: &Budget| {
             engine

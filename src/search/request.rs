@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::facets::{FacetCount, Facets};
 use super::snippet::Snippet;
 use super::versions::Validity;
+use crate::analysis::compare::Aligned;
 use crate::document::{Document, Filter, Filters, Metadata};
 use crate::error::{Error, Result};
 use crate::query::{parse, parse_date_range, Node};
@@ -322,6 +323,17 @@ pub struct DocumentView {
     /// Every version of its instrument in the index, oldest first, itself included; empty when
     /// it has no other version.
     pub versions: Vec<VersionInfo>,
+}
+
+/// Two documents aligned article by article (新旧对照), the older first.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// The older document (by date; an undated one counts as older).
+    pub old: VersionInfo,
+    /// The newer document.
+    pub new: VersionInfo,
+    /// Their units aligned, in the newer text's order.
+    pub aligned: Vec<Aligned>,
 }
 
 /// One version of an instrument, as a document view lists it.

@@ -13,6 +13,9 @@ use crate::search::{
     ArticleHit, DocumentView, Hit, ScoreDetail, SearchResponse, Section, Truncated, VersionInfo,
 };
 use crate::search::versions::Validity;
+use crate::search::Comparison;
+use crate::analysis::compare::{Change, Side};
+use std::collections::BTreeMap;
 
 /// The body of `GET /api/search`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -222,6 +225,99 @@ impl From<DocumentView> for DocumentJson {
             versions: view.versions,
         }
     }
+}
+
+/// The body of `GET /api/documents/{id}/compare/{other}`: 新旧对照.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ComparisonJson {
+    /// The older document (by date).
+    pub old: VersionInfo,
+    /// The newer document.
+    pub new: VersionInfo,
+    /// How many units (条, headings, paragraphs) are 未变, 修改, 新增 and 删除.
+    pub summary: BTreeMap<String, usize>,
+    /// The units aligned, in the newer text's order.
+    pub pairs: Vec<PairJson>,
+}
+
+/// A unit of the older text beside the one it became in the newer text.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PairJson {
+    /// 未变, 修改, 新增 or 删除.
+    pub change: String,
+    /// How alike the two sides are, 0 to 1.
+    pub similarity: f32,
+    /// In the older text; absent when added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old: Option<SideJson>,
+    /// In the newer text; absent when removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new: Option<SideJson>,
+}
+
+/// One side of a [`PairJson`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SideJson {
+    /// Its number, e.g. `第十二条`; absent for a paragraph.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Its text, HTML-escaped, with what the other side lacks in `<del>` (older side) or
+    /// `<ins>` (newer side).
+    pub html: String,
+}
+
+impl From<Comparison> for ComparisonJson {
+    fn from(comparison: Comparison) -> ComparisonJson {
+        let mut summary: BTreeMap<String, usize> = [
+            Change::Unchanged,
+            Change::Changed,
+            Change::Added,
+            Change::Removed,
+        ]
+        .iter()
+        .map(|change| (change.name().to_string(), 0))
+        .collect();
+        let pairs = comparison
+            .aligned
+            .into_iter()
+            .map(|aligned| {
+                *summary.entry(aligned.change.name().to_string()).or_default() += 1;
+                let side = |side: Option<Side>, tag: &str| {
+                    side.map(|side| SideJson {
+                        html: ranges_html(&side.text, &side.changed, tag),
+                        label: side.label,
+                    })
+                };
+                PairJson {
+                    change: aligned.change.name().to_string(),
+                    similarity: (aligned.similarity * 1000.0).round() / 1000.0,
+                    old: side(aligned.old, "del"),
+                    new: side(aligned.new, "ins"),
+                }
+            })
+            .collect();
+        ComparisonJson {
+            old: comparison.old,
+            new: comparison.new,
+            summary,
+            pairs,
+        }
+    }
+}
+
+/// `text` escaped, the byte `ranges` (ascending, apart) wrapped in `<tag>…</tag>`.
+fn ranges_html(text: &str, ranges: &[std::ops::Range<usize>], tag: &str) -> String {
+    let mut html = String::with_capacity(text.len() + 11 * ranges.len());
+    let mut at = 0;
+    for range in ranges {
+        escape_html_into(&text[at..range.start], &mut html);
+        html.push_str(&format!("<{tag}>"));
+        escape_html_into(&text[range.clone()], &mut html);
+        html.push_str(&format!("</{tag}>"));
+        at = range.end;
+    }
+    escape_html_into(&text[at..], &mut html);
+    html
 }
 
 /// One part of a document's text: a heading, a 条, or the text between.

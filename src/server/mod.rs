@@ -8,6 +8,7 @@
 //! | `GET /api/search?q=…`, `POST /api/search` | search; the README lists every parameter |
 //! | `GET /api/documents/{id}?q=…&from=…` | a document with its 条 and the query's matches marked; a long one in parts from character `from` |
 //! | `GET /api/documents/{id}/similar` | related documents |
+//! | `GET /api/documents/{id}/compare/{other}` | 新旧对照: the two aligned article by article, the older first |
 //! | `GET /api/stats`, `GET /healthz` | facts about the index; liveness |
 //!
 //! Searches run on Tokio's blocking pool, so a slow search never stalls other requests. The
@@ -33,7 +34,7 @@ use crate::error::Error;
 use crate::search::{Engine, DEFAULT_SIMILAR};
 use crate::workbench::{collocates, concordance, trends, KwicSort};
 use admission::{is_heavy, Admission};
-use json::{DocumentJson, SearchJson};
+use json::{ComparisonJson, DocumentJson, SearchJson};
 use params::{
     analyze_text, body_parameters, collocates_request, concordance_export_request,
     concordance_request, export_request, parse_number, search_request, trends_request,
@@ -159,7 +160,15 @@ pub fn routes(
                         .decode_utf8_lossy()
                         .into_owned()
                 };
-                // Ids are percent-encoded (`/` as %2F), so a literal `/similar` ends the id.
+                // Ids are percent-encoded (`/` as %2F), so a literal `/similar` ends the id
+                // and a literal `/compare/` separates two.
+                if let Some((raw, other)) = tail.as_str().split_once("/compare/") {
+                    let (id, other) = (decode(raw), decode(other));
+                    return blocking(move || {
+                        engine.compare(&id, &other).map(ComparisonJson::from)
+                    })
+                    .await;
+                }
                 match tail.as_str().strip_suffix("/similar") {
                     Some(raw) => {
                         let id = decode(raw);

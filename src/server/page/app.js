@@ -4,8 +4,8 @@
 "use strict";
 
 const PAGE_SIZE = 10;
-const FILTERS = ["category", "region", "type", "agency", "year"];
-const FACET_NAMES = { category: "类别", region: "地区", type: "文种", agency: "发文机关", year: "年份" };
+const FILTERS = ["category", "level", "region", "type", "agency", "year"];
+const FACET_NAMES = { category: "类别", level: "效力级别", region: "地区", type: "文种", agency: "发文机关", year: "年份" };
 const SORTS = ["relevance", "date_desc", "date_asc"];
 const KWIC_SORTS = ["doc", "date", "left", "right"];
 const KWIC_PAGE = 50;
@@ -27,21 +27,33 @@ function element(tag, attributes = {}, ...children) {
   return node;
 }
 
-// Server snippets are escaped text with <mark>…</mark>: decode the text, keep only the marks.
-function markedNodes(html) {
+// Server snippets are escaped text with <mark>…</mark> (a 新旧对照 side: <del> or <ins>):
+// decode the text, keep only that one tag.
+function markedNodes(html, tag = "mark") {
   const fragment = document.createDocumentFragment();
   const decoder = document.createElement("textarea");
-  html.split(/(<\/?mark>)/).reduce((marked, part) => {
-    if (part === "<mark>") return true;
-    if (part === "</mark>") return false;
+  html.split(new RegExp(`(</?${tag}>)`)).reduce((marked, part) => {
+    if (part === `<${tag}>`) return true;
+    if (part === `</${tag}>`) return false;
     if (part) {
       decoder.innerHTML = part;
       const text = document.createTextNode(decoder.value);
-      fragment.append(marked ? element("mark", {}, text) : text);
+      fragment.append(marked ? element(tag, {}, text) : text);
     }
     return marked;
   }, false);
   return fragment;
+}
+
+// A link inside the page: follows `next` without reloading.
+function pageLink(label, next, attributes = {}) {
+  const link = element("a", { href: urlFor(next), ...attributes }, label);
+  link.addEventListener("click", (event) => {
+    event.preventDefault();
+    go(next);
+    window.scrollTo(0, 0);
+  });
+  return link;
 }
 
 function state() {
@@ -55,7 +67,7 @@ function state() {
   const view = ["kwic", "trends"].includes(params.get("view")) ? params.get("view") : "";
   const by = ["year", "region", "category"].includes(params.get("by")) ? params.get("by") : "year";
   const measure = ["documents", "occurrences", "per_10k_chars"].includes(params.get("measure")) ? params.get("measure") : "documents";
-  return { q: params.get("q") || "", doc: params.get("doc"), from, page, sort, filters, view, kwicSort, by, measure };
+  return { q: params.get("q") || "", doc: params.get("doc"), compare: params.get("compare"), from, page, sort, filters, view, kwicSort, by, measure };
 }
 
 function urlFor(next) {
@@ -63,6 +75,7 @@ function urlFor(next) {
   if (next.q) params.set("q", next.q);
   if (next.doc) params.set("doc", next.doc);
   if (next.doc && next.from) params.set("from", String(next.from));
+  if (next.doc && next.compare) params.set("compare", next.compare);
   for (const [name, value] of Object.entries(next.filters || {})) params.set(name, value);
   if (next.sort && next.sort !== "relevance") params.set("sort", next.sort);
   if (next.view) params.set("view", next.view);
@@ -262,8 +275,15 @@ function renderHits(current, hits) {
       event.preventDefault();
       go({ doc: hit.id, q: current.q });
     });
-    const meta = [hit.date, hit.agency, hit.doc_number, hit.type, hit.region, hit.category]
+    const meta = [hit.date, hit.agency, hit.doc_number, hit.type, hit.level, hit.region]
       .filter(Boolean).map((value) => element("span", {}, value));
+    if (hit.status && hit.status !== "现行有效") meta.unshift(element("span", { className: "status" }, hit.status));
+    if (hit.versions > 1) {
+      const others = (hit.other_versions || []).map((other) =>
+        pageLink(other.split("/").pop(), { doc: other, q: current.q }, { className: "other-version" }));
+      meta.push(element("span", { className: "versions", title: "同一文件的各个版本合为一条，显示命中的最新版本" },
+        `共 ${hit.versions} 个版本`, ...(others.length ? ["，另有命中：", ...others] : [])));
+    }
     const snippet = element("p", { className: "snippet" },
       hit.article ? element("span", { className: "article" }, hit.article) : null, markedNodes(hit.snippet));
     const missing = (hit.missing || []).length
@@ -301,7 +321,60 @@ function pageLinks(current, count) {
     button("下一页", current.page + 1, { className: "next" }), element("span", { className: "of" }, `共 ${pages} 页`)];
 }
 
+// The versions of the document's instrument, oldest first, each with its 时效性 and a link to
+// compare it with this one (新旧对照). Null when it has no other version.
+function versionList(current, documentView) {
+  const versions = documentView.versions || [];
+  if (versions.length < 2) return null;
+  const items = versions.map((version) => {
+    const here = version.id === documentView.id;
+    const name = `${version.date || "未注明日期"} ${version.title}`;
+    return element("li", { className: here ? "current" : "" },
+      here ? element("strong", {}, name + "（本版）") : pageLink(name, { doc: version.id, q: current.q }),
+      element("span", { className: "status" }, version.status),
+      here ? null : pageLink("与本版对照", { doc: documentView.id, compare: version.id, q: current.q }, { className: "compare-link" }));
+  });
+  return element("div", { className: "versions-list" }, element("h3", {}, `版本（${versions.length}）`), element("ol", {}, ...items));
+}
+
+// 新旧对照: the two documents aligned article by article, the older on the left; changes only,
+// unless the reader asks for every article.
+async function renderComparison(current) {
+  $("results-view").hidden = true;
+  const view = $("document-view");
+  view.hidden = false;
+  setStatus("对照中…");
+  let comparison;
+  try {
+    comparison = await getJson(`/api/documents/${encodeURIComponent(current.doc)}/compare/${encodeURIComponent(current.compare)}`);
+  } catch (error) {
+    view.replaceChildren();
+    setStatus("无法对照：" + error.message, true);
+    return;
+  }
+  setStatus("");
+  const back = pageLink("← 返回文件", { doc: current.doc, q: current.q });
+  const heading = (version, side) => element("th", {}, `${side} ${version.date || "未注明日期"}`,
+    element("div", { className: "version-title" }, version.title));
+  const cell = (side, tag) => element("td", {}, side
+    ? [side.label ? element("span", { className: "article" }, side.label) : null, markedNodes(side.html, tag)]
+      .filter(Boolean).reduce((node, child) => { node.append(child); return node; }, document.createDocumentFragment())
+    : "");
+  const rows = comparison.pairs.map((pair) => element("tr", { className: "change-" + pair.change },
+    element("td", { className: "change" }, pair.change), cell(pair.old, "del"), cell(pair.new, "ins")));
+  const table = element("table", { className: "comparison only-changes" },
+    element("thead", {}, element("tr", {}, element("th", {}, ""), heading(comparison.old, "旧"), heading(comparison.new, "新"))),
+    element("tbody", {}, ...rows));
+  const counts = ["修改", "新增", "删除", "未变"].map((name) => `${name} ${comparison.summary[name] || 0}`).join(" · ");
+  const toggle = element("input", { type: "checkbox", id: "only-changes", checked: "" });
+  toggle.addEventListener("change", () => table.classList.toggle("only-changes", toggle.checked));
+  view.replaceChildren(back, element("h1", {}, "新旧对照"),
+    element("p", { className: "comparison-summary" }, counts, " ", element("label", {}, toggle, " 只显示有变化的条文")), table);
+  window.scrollTo(0, 0);
+}
+
 async function renderDocument(current) {
+  if (current.compare) return renderComparison(current);
   $("results-view").hidden = true;
   const view = $("document-view");
   view.hidden = false;
@@ -327,7 +400,8 @@ async function renderDocument(current) {
   const fields = [
     ["发文机关", documentView.agency], ["发文字号", documentView.doc_number_original || documentView.doc_number],
     ["文种", documentView.type], ["日期", documentView.date], ["公布日期", documentView.published],
-    ["施行日期", documentView.effective], ["成文日期", documentView.issued], ["类别", documentView.category],
+    ["施行日期", documentView.effective], ["成文日期", documentView.issued], ["效力级别", documentView.level],
+    ["时效性", documentView.status], ["类别", documentView.category],
     ["地区", documentView.region], ["来源", documentView.source], ["编号", documentView.id],
   ].filter(([, value]) => value);
   const metadata = element("dl", {}, ...fields.flatMap(([name, value]) => [element("dt", {}, name), element("dd", {}, value)]));
@@ -366,8 +440,9 @@ async function renderDocument(current) {
   const top = part && part.from_char > 0 ? [partNote()] : [];
   const bottom = part ? [partNote()] : [];
   const text = element("div", { className: "reading" }, matchBar(current, documentView, part), ...top, ...sections, ...bottom, related);
+  const versions = versionList(current, documentView);
   const toc = tableOfContents(documentView.sections, sections);
-  view.replaceChildren(back, element("h1", {}, documentView.title), metadata,
+  view.replaceChildren(back, element("h1", {}, documentView.title), metadata, versions,
     element("div", { className: toc ? "reader with-toc" : "reader" }, toc, text));
   // The title and metadata are what a reader sees first; the match bar leads to the matches.
   window.scrollTo(0, 0);
