@@ -157,6 +157,29 @@ fn main() {
         &shared,
         true,
     );
+    // The same queries with every version of a regulation its own hit (collapse=false): what
+    // collapsing versions into one hit does to the figures.
+    let mut apart = BTreeMap::new();
+    for row in rows(&eval.join("topics-large.tsv")) {
+        let mut request = SearchRequest::new(row[1].clone());
+        request.limit = K;
+        request.collapse = false;
+        let response = engine.search(&request).expect("search runs");
+        apart.insert(
+            row[0].clone(),
+            response
+                .hits
+                .into_iter()
+                .map(|hit| hit.id)
+                .collect::<Vec<_>>(),
+        );
+    }
+    report(
+        "topic set, shared judgments, versions listed apart (collapse=false)",
+        &apart,
+        &shared,
+        false,
+    );
     let ours = root.join("benches/relevance/judged.tsv");
     if ours.is_file() {
         let both = qrels(&[eval.join("topics-large.qrels.tsv"), ours]);

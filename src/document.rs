@@ -378,7 +378,7 @@ mod tests {
         let names: Vec<&str> = Filter::all().map(Filter::name).collect();
         assert_eq!(
             names,
-            ["category", "region", "type", "agency", "year", "date"]
+            ["category", "region", "type", "level", "agency", "year", "date"]
         );
         let filters = Filters::default()
             .with(Filter::Year, "2021")

@@ -21,6 +21,14 @@ use super::structure::{heading_level, parts};
 /// and another added.
 pub const MIN_SIMILARITY: f32 = 0.4;
 
+/// The least similarity for two headings: a few characters share bigrams by chance
+/// (`科学技术普及` and `国际科学技术合作` are 0.5 alike).
+pub const MIN_HEADING_SIMILARITY: f32 = 0.7;
+
+/// The longest run of common characters between two changes that still reads as part of
+/// one change.
+const MAX_SPLINTER: usize = 2;
+
 /// Cells of the similarity table for one stretch between anchors; a larger stretch (two texts
 /// with next to nothing in common) is listed as removed and added without pairing.
 const MAX_CELLS: usize = 4_000_000;
@@ -77,18 +85,37 @@ pub struct Aligned {
 /// A unit: its number, its content, and the content without blanks (what is compared: a text
 /// re-spaced, `总　　则` as `总 则`, is the same text).
 struct Unit<'a> {
+    kind: Kind,
     label: Option<&'a str>,
     content: &'a str,
     key: String,
 }
 
+/// What a unit is: only units of one kind are paired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Article,
+    Heading,
+    Paragraph,
+}
+
 impl<'a> Unit<'a> {
-    fn new(label: Option<&'a str>, content: &'a str) -> Unit<'a> {
+    fn new(kind: Kind, label: Option<&'a str>, content: &'a str) -> Unit<'a> {
         let content = content.trim_matches(is_blank);
         Unit {
+            kind,
             label,
             content,
             key: content.chars().filter(|c| !is_blank(*c)).collect(),
+        }
+    }
+
+    /// How alike two units must be to pair.
+    fn min_similarity(&self) -> f32 {
+        if self.kind == Kind::Heading {
+            MIN_HEADING_SIMILARITY
+        } else {
+            MIN_SIMILARITY
         }
     }
 }
@@ -106,7 +133,12 @@ fn units(text: &str) -> Vec<Unit<'_>> {
         let piece = &text[part.range];
         if part.label.is_some() || part.heading.is_some() || heading_level(piece).is_some() {
             let (label, content) = split_number(piece.trim_matches(is_blank));
-            let unit = Unit::new(label, content);
+            let kind = if part.label.is_some() {
+                Kind::Article
+            } else {
+                Kind::Heading
+            };
+            let unit = Unit::new(kind, label, content);
             if !unit.key.is_empty() || label.is_some() {
                 units.push(unit);
             }
@@ -115,7 +147,7 @@ fn units(text: &str) -> Vec<Unit<'_>> {
         units.extend(
             piece
                 .lines()
-                .map(|line| Unit::new(None, line))
+                .map(|line| Unit::new(Kind::Paragraph, None, line))
                 .filter(|unit| !unit.key.is_empty()),
         );
     }
@@ -184,9 +216,20 @@ fn align_stretch(old: &[Unit<'_>], new: &[Unit<'_>], out: &mut Vec<Aligned>) {
     } else {
         let old_grams: Vec<Vec<u64>> = old.iter().map(|u| bigrams(&u.key)).collect();
         let new_grams: Vec<Vec<u64>> = new.iter().map(|u| bigrams(&u.key)).collect();
-        let similarity: Vec<f32> = old_grams
+        // Units of different kinds, or less alike than their kind asks, never pair: 0.
+        let similarity: Vec<f32> = old
             .iter()
-            .flat_map(|a| new_grams.iter().map(move |b| dice(a, b)))
+            .zip(&old_grams)
+            .flat_map(|(a, a_grams)| {
+                new.iter().zip(&new_grams).map(move |(b, b_grams)| {
+                    let alike = dice(a_grams, b_grams);
+                    if a.kind == b.kind && alike >= a.min_similarity() {
+                        alike
+                    } else {
+                        0.0
+                    }
+                })
+            })
             .collect();
         let sim = |i: usize, j: usize| similarity[i * cols + j];
         // best[i][j]: the best total over old[i..] and new[j..].
@@ -194,7 +237,7 @@ fn align_stretch(old: &[Unit<'_>], new: &[Unit<'_>], out: &mut Vec<Aligned>) {
         let mut best = vec![0f32; (rows + 1) * width];
         for i in (0..rows).rev() {
             for j in (0..cols).rev() {
-                let pair = if sim(i, j) >= MIN_SIMILARITY {
+                let pair = if sim(i, j) > 0.0 {
                     sim(i, j) + best[(i + 1) * width + j + 1]
                 } else {
                     0.0
@@ -207,7 +250,7 @@ fn align_stretch(old: &[Unit<'_>], new: &[Unit<'_>], out: &mut Vec<Aligned>) {
         let (mut i, mut j, mut pairs) = (0, 0, Vec::new());
         while i < rows && j < cols {
             let here = best[i * width + j];
-            if sim(i, j) >= MIN_SIMILARITY && here == sim(i, j) + best[(i + 1) * width + j + 1] {
+            if sim(i, j) > 0.0 && here == sim(i, j) + best[(i + 1) * width + j + 1] {
                 pairs.push((i, j, sim(i, j)));
                 i += 1;
                 j += 1;
@@ -255,18 +298,50 @@ fn amended(old: &Unit<'_>, new: &Unit<'_>, similarity: f32) -> Aligned {
         let (last, c) = chars[range.end - 1];
         start..last + c.len_utf8()
     };
-    let (mut old_changed, mut new_changed) = (Vec::new(), Vec::new());
-    for op in capture_diff_slices(Algorithm::Myers, &a, &b) {
-        let (tag, olds, news) = op.as_tag_tuple();
-        if tag != DiffTag::Equal {
-            if !olds.is_empty() {
-                old_changed.push(byte_range(&old_chars, old.content, olds));
-            }
-            if !news.is_empty() {
-                new_changed.push(byte_range(&new_chars, new.content, news));
-            }
+    // Changed runs of each side as character ranges; a common run of at most
+    // MAX_SPLINTER characters between two changes counts as changed too, so `以[-…-]政{+…+}`
+    // reads as one replaced phrase rather than splinters around a shared 政.
+    let ops: Vec<(DiffTag, Range<usize>, Range<usize>)> =
+        capture_diff_slices(Algorithm::Myers, &a, &b)
+            .iter()
+            .map(|op| op.as_tag_tuple())
+            .collect();
+    let (mut old_runs, mut new_runs): (Vec<Range<usize>>, Vec<Range<usize>>) = (vec![], vec![]);
+    let push = |runs: &mut Vec<Range<usize>>, range: &Range<usize>| {
+        if range.is_empty() {
+            return;
+        }
+        match runs.last_mut() {
+            Some(last) if last.end == range.start => last.end = range.end,
+            _ => runs.push(range.clone()),
+        }
+    };
+    for (at, (tag, olds, news)) in ops.iter().enumerate() {
+        if *tag != DiffTag::Equal {
+            push(&mut old_runs, olds);
+            push(&mut new_runs, news);
+            continue;
+        }
+        if olds.len() > MAX_SPLINTER || at == 0 || at + 1 == ops.len() {
+            continue;
+        }
+        // A side changed on both ends of the splinter takes it into the change.
+        let (before, after) = (&ops[at - 1], &ops[at + 1]);
+        if !before.1.is_empty() && !after.1.is_empty() {
+            push(&mut old_runs, olds);
+        }
+        if !before.2.is_empty() && !after.2.is_empty() {
+            push(&mut new_runs, news);
         }
     }
+    let old_changed: Vec<Range<usize>> = old_runs
+        .into_iter()
+        .map(|r| byte_range(&old_chars, old.content, r))
+        .collect();
+    let new_changed: Vec<Range<usize>> = new_runs
+        .into_iter()
+        .map(|r| byte_range(&new_chars, new.content, r))
+        .collect();
     let change = if old_changed.is_empty() && new_changed.is_empty() {
         Change::Unchanged
     } else {
@@ -276,7 +351,11 @@ fn amended(old: &Unit<'_>, new: &Unit<'_>, similarity: f32) -> Aligned {
         change,
         old: Some(side(old, old_changed)),
         new: Some(side(new, new_changed)),
-        similarity: if change == Change::Unchanged { 1.0 } else { similarity },
+        similarity: if change == Change::Unchanged {
+            1.0
+        } else {
+            similarity
+        },
     }
 }
 
@@ -362,12 +441,18 @@ mod tests {
             "第一条 甲乙丙丁。\n",
         );
         assert_eq!(aligned[1].change, Change::Removed);
-        assert_eq!(aligned[1].old.as_ref().unwrap().label.as_deref(), Some("第二条"));
+        assert_eq!(
+            aligned[1].old.as_ref().unwrap().label.as_deref(),
+            Some("第二条")
+        );
         let aligned = compare(
             "一、总体要求\n推进长三角一体化发展。\n加强生态保护。\n",
             "一、总体要求\n推进长三角一体化高质量发展。\n加强生态保护。\n",
         );
         let changes: Vec<Change> = aligned.iter().map(|a| a.change).collect();
-        assert_eq!(changes, [Change::Unchanged, Change::Changed, Change::Unchanged]);
+        assert_eq!(
+            changes,
+            [Change::Unchanged, Change::Changed, Change::Unchanged]
+        );
     }
 }

@@ -96,6 +96,13 @@ pub enum Command {
         /// The document's id.
         id: String,
     },
+    /// Every chain of versions the index holds (documents that are revisions of one
+    /// instrument), oldest first: a line a chain, `date id` for each version, separated by tabs.
+    Versions {
+        /// The index folder.
+        #[arg(long, value_name = "DIR", default_value = "index")]
+        index: PathBuf,
+    },
     /// 新旧对照: two documents (two versions of a regulation) aligned article by article by
     /// content, each pair 未变 / 修改 / 新增 / 删除 with the changed characters marked.
     Compare {

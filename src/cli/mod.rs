@@ -79,6 +79,20 @@ pub fn run(command: Command, synonyms: Option<&Path>) -> Result<()> {
             eprintln!("exported {}", print::count(count, "document"));
             Ok(())
         }
+        Command::Versions { index } => {
+            let chains = open_or_build(&index, synonyms)?.version_chains()?;
+            let lines: Vec<String> = chains
+                .iter()
+                .map(|chain| {
+                    let versions: Vec<String> = chain
+                        .iter()
+                        .map(|(id, date)| format!("{} {id}", date.as_deref().unwrap_or("-")))
+                        .collect();
+                    versions.join("\t") + "\n"
+                })
+                .collect();
+            print_out(&lines.concat())
+        }
         Command::Compare {
             index,
             json,

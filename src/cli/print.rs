@@ -4,12 +4,12 @@ use std::fmt::Write as _;
 use std::io::{IsTerminal, Write as _};
 use std::path::Path;
 
+use policy_search::analysis::compare::{Change, Side};
 use policy_search::index::BuildReport;
 use policy_search::search::snippet::Snippet;
-use policy_search::search::{SearchResponse, Similar};
-use policy_search::analysis::compare::{Change, Side};
 use policy_search::search::versions::Validity;
 use policy_search::search::Comparison;
+use policy_search::search::{SearchResponse, Similar};
 use policy_search::workbench::{Collocates, Concordance, Trends};
 use policy_search::{Error, Result};
 
@@ -185,10 +185,20 @@ pub fn print_comparison(comparison: &Comparison, all: bool) -> Result<()> {
     let ansi = std::io::stdout().is_terminal();
     let mut out = String::new();
     let name = |v: &policy_search::search::VersionInfo| {
-        format!("{} ({}, {})", v.title, v.date.as_deref().unwrap_or("undated"), v.id)
+        format!(
+            "{} ({}, {})",
+            v.title,
+            v.date.as_deref().unwrap_or("undated"),
+            v.id
+        )
     };
-    let _ = writeln!(out, "旧 {}
-新 {}", name(&comparison.old), name(&comparison.new));
+    let _ = writeln!(
+        out,
+        "旧 {}
+新 {}",
+        name(&comparison.old),
+        name(&comparison.new)
+    );
     let mut counts = [0usize; 4];
     for aligned in &comparison.aligned {
         counts[aligned.change as usize] += 1;
@@ -212,7 +222,13 @@ pub fn print_comparison(comparison: &Comparison, all: bool) -> Result<()> {
             at = range.end;
         }
         text.push_str(&side.text[at..]);
-        format!("{}{text}", side.label.as_deref().map(|l| format!("{l} ")).unwrap_or_default())
+        format!(
+            "{}{text}",
+            side.label
+                .as_deref()
+                .map(|l| format!("{l} "))
+                .unwrap_or_default()
+        )
     };
     let (removed, added) = if ansi {
         (("\x1b[1;31m", "\x1b[0m"), ("\x1b[1;32m", "\x1b[0m"))

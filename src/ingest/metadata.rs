@@ -483,7 +483,16 @@ const LAW_CATEGORIES: &[&str] = &[
 ];
 
 /// 文种 a government makes rules with (地方政府规章, 部门规章), as opposed to notices and opinions.
-const RULE_TYPES: &[&str] = &["规定", "办法", "实施办法", "实施细则", "细则", "规则", "暂行规定", "暂行办法"];
+const RULE_TYPES: &[&str] = &[
+    "规定",
+    "办法",
+    "实施办法",
+    "实施细则",
+    "细则",
+    "规则",
+    "暂行规定",
+    "暂行办法",
+];
 
 /// The 效力级别 of a document: from its category when that is a level or a 法律部门, otherwise
 /// from who issued it and its 文种. `None` when nothing says (no category, no agency).
@@ -504,7 +513,11 @@ pub fn level_of(document: &Document) -> Option<&'static str> {
     match meta.category.as_deref() {
         Some("宪法") => return Some("宪法"),
         Some(category) if LAW_CATEGORIES.contains(&category) => {
-            return Some(if title.starts_with("宪法") { "宪法" } else { "法律" })
+            return Some(if title.starts_with("宪法") {
+                "宪法"
+            } else {
+                "法律"
+            })
         }
         Some("政府工作报告" | "党代会报告") => return Some("工作报告"),
         // A collection's 地方性法规 folder also holds the rules a provincial government made.
@@ -530,9 +543,13 @@ pub fn level_of(document: &Document) -> Option<&'static str> {
         } else {
             "法律"
         }
-    } else if agency.starts_with("最高人民法院") || agency.starts_with("最高人民检察院") {
+    } else if agency.starts_with("最高人民法院") || agency.starts_with("最高人民检察院")
+    {
         "司法解释"
-    } else if agency == "国务院" && (doc_type == "条例" || is_rule) && !title.starts_with("国务院关于") {
+    } else if agency == "国务院"
+        && (doc_type == "条例" || is_rule)
+        && !title.starts_with("国务院关于")
+    {
         "行政法规"
     } else if agency.contains("人民代表大会") {
         "地方性法规"

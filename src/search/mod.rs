@@ -23,9 +23,9 @@ pub mod synonyms;
 pub mod versions;
 
 pub use request::{
-    ArticleHit, Comparison, DocumentView, Hit, MatchMode, ScoreDetail, SearchRequest, SearchResponse, Section,
-    Similar, Sort, Stats, Truncated, VersionInfo, DEFAULT_LIMIT, DEFAULT_SIMILAR, DEFAULT_TIME_BUDGET,
-    MAX_LIMIT, MAX_OFFSET,
+    ArticleHit, Comparison, DocumentView, Hit, MatchMode, ScoreDetail, SearchRequest,
+    SearchResponse, Section, Similar, Sort, Stats, Truncated, VersionInfo, DEFAULT_LIMIT,
+    DEFAULT_SIMILAR, DEFAULT_TIME_BUDGET, MAX_LIMIT, MAX_OFFSET,
 };
 
 use std::collections::BTreeMap;
@@ -55,8 +55,8 @@ use facets::{FacetCollector, Facets};
 use ids::IdTables;
 use plan::{Plan, Planner};
 use snippet::{highlight, snippet};
-use versions::Validity;
 pub use synonyms::Synonyms;
+use versions::Validity;
 
 /// Bytes of a body a document view shows at most (about 700,000 Chinese characters): a 50 MB
 /// text would otherwise become hundreds of MB of JSON and a page no browser can hold.
@@ -486,8 +486,15 @@ impl Engine {
                 .collect();
         }
         let want = request.offset + request.limit;
+        let weight = listed
+            .weight(tantivy::query::EnableScoring::disabled_from_searcher(
+                searcher,
+            ))
+            .map_err(|e| self.error(e))?;
+        let at_shown = request.sort == Sort::DateAsc;
         let groups = loop {
-            let groups = versions::group(searcher, fields, &scored).map_err(|e| self.error(e))?;
+            let groups = versions::group(searcher, fields, weight.as_ref(), &scored, at_shown)
+                .map_err(|e| self.error(e))?;
             if groups.len() >= want || scored.len() < fetch {
                 break groups;
             }
@@ -495,42 +502,18 @@ impl Engine {
             // (A relaxed list is only made for a search by relevance.)
             scored = self.top_documents(searcher, listed, request.sort, fetch)?;
         };
-        let weight = listed
-            .weight(tantivy::query::EnableScoring::disabled_from_searcher(searcher))
-            .map_err(|e| self.error(e))?;
-        groups
+        Ok(groups
             .into_iter()
             .skip(request.offset)
             .take(request.limit)
-            .map(|group| {
-                if group.chain.len() < 2 {
-                    return Ok(Shown::alone(group.score, group.first, &group.chain));
-                }
-                let mut matching = Vec::new();
-                for member in &group.chain.0 {
-                    if member.address == group.first
-                        || versions::matches(searcher, weight.as_ref(), member.address)
-                            .map_err(|e| self.error(e))?
-                    {
-                        matching.push(member);
-                    }
-                }
-                // The chain is oldest first: the newest matching version is the last.
-                let shown = matching.last().map_or(group.first, |member| member.address);
-                Ok(Shown {
-                    score: group.score,
-                    address: shown,
-                    versions: group.chain.len(),
-                    other_versions: matching
-                        .iter()
-                        .rev()
-                        .filter(|member| member.address != shown)
-                        .map(|member| member.id.clone())
-                        .collect(),
-                    superseded: group.chain.has_newer_than(shown),
-                })
+            .map(|group| Shown {
+                score: group.score,
+                address: group.shown,
+                versions: group.chain.len(),
+                other_versions: group.other_matching,
+                superseded: group.chain.has_newer_than(group.shown),
             })
-            .collect()
+            .collect())
     }
 
     /// The hits for `shown` documents, each with the terms it lacks. The budget covers them
@@ -772,6 +755,37 @@ impl Engine {
             validity,
             versions,
         })
+    }
+
+    /// Every chain of two or more versions in the index, each oldest first as
+    /// `(id, date)`, the chains in the order of their oldest id: what the corpus says of its
+    /// own revisions (for the accuracy fixture and for anyone auditing the derivation).
+    pub fn version_chains(&self) -> Result<Vec<Vec<(String, Option<String>)>>> {
+        let searcher = self.reader.searcher();
+        let mut seen = std::collections::HashSet::new();
+        let mut chains = Vec::new();
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            for doc in segment.doc_ids_alive() {
+                let address = DocAddress::new(ord as u32, doc);
+                if seen.contains(&address) {
+                    continue;
+                }
+                let chain = versions::chain_of(&searcher, &self.fields, address)
+                    .map_err(|e| self.error(e))?;
+                seen.extend(chain.0.iter().map(|member| member.address));
+                if chain.len() > 1 {
+                    chains.push(
+                        chain
+                            .0
+                            .into_iter()
+                            .map(|member| (member.id, member.date.map(format_day)))
+                            .collect::<Vec<_>>(),
+                    );
+                }
+            }
+        }
+        chains.sort();
+        Ok(chains)
     }
 
     /// The documents `a` and `b` aligned article by article (新旧对照), the older one (by date)

@@ -246,6 +246,14 @@ pub struct Hit {
     pub validity: Validity,
 }
 
+impl Hit {
+    /// The ids of every matching document this hit stands for: its own, then its other
+    /// matching versions.
+    pub fn documents(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.id.as_str()).chain(self.other_versions.iter().map(String::as_str))
+    }
+}
+
 /// A score and the parts it is made of (as Elasticsearch's `_explain` gives them).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScoreDetail {

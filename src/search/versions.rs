@@ -108,7 +108,11 @@ pub fn key_of(searcher: &Searcher, address: DocAddress) -> tantivy::Result<Optio
 }
 
 /// The value of the string fast field `field` of the document at `address`.
-fn fast_str(searcher: &Searcher, address: DocAddress, field: &str) -> tantivy::Result<Option<String>> {
+fn fast_str(
+    searcher: &Searcher,
+    address: DocAddress,
+    field: &str,
+) -> tantivy::Result<Option<String>> {
     let segment = searcher.segment_reader(address.segment_ord);
     let Some(column) = segment.fast_fields().str(field)? else {
         return Ok(None);
@@ -127,7 +131,11 @@ fn fast_str(searcher: &Searcher, address: DocAddress, field: &str) -> tantivy::R
 /// Documents with one key are versions only if their dates tell them apart: documents of one
 /// date (the books of a code split into files, all titled 民法典 and dated 2020-05-28; two
 /// copies of one text) are not versions of each other and each stands alone.
-pub fn chain_of(searcher: &Searcher, fields: &Fields, address: DocAddress) -> tantivy::Result<Chain> {
+pub fn chain_of(
+    searcher: &Searcher,
+    fields: &Fields,
+    address: DocAddress,
+) -> tantivy::Result<Chain> {
     let alone = |searcher: &Searcher| -> tantivy::Result<Chain> {
         Ok(Chain(vec![member(searcher, address)?]))
     };
@@ -172,22 +180,29 @@ fn member(searcher: &Searcher, address: DocAddress) -> tantivy::Result<Member> {
     })
 }
 
-/// Documents of a ranked list that belong to one chain, at the rank of the first of them.
+/// A chain of versions as one hit of a ranked list.
 #[derive(Debug, Clone)]
 pub struct Group {
-    /// The score of the first (best placed) version.
+    /// The score of the version that placed it.
     pub score: f32,
-    /// The best placed version.
-    pub first: DocAddress,
-    /// The chain it belongs to.
+    /// The version shown: the newest that matches.
+    pub shown: DocAddress,
+    /// The chain.
     pub chain: Chain,
+    /// The ids of the other versions that match, newest first.
+    pub other_matching: Vec<String>,
 }
 
-/// The ranked documents `scored`, each chain once, in the order of its best placed version.
+/// The ranked documents `scored` (all of which `weight` matches), each chain once, shown as
+/// its newest matching version. A chain takes the place of its first version in the list,
+/// or, with `at_shown` (a list in ascending date order, where the first would be the oldest),
+/// the place of the version shown, so the dates shown keep their order.
 pub fn group(
     searcher: &Searcher,
     fields: &Fields,
+    weight: &dyn tantivy::query::Weight,
     scored: &[(f32, DocAddress)],
+    at_shown: bool,
 ) -> tantivy::Result<Vec<Group>> {
     let mut seen = std::collections::HashSet::new();
     let mut groups = Vec::new();
@@ -196,11 +211,32 @@ pub fn group(
             continue;
         }
         let chain = chain_of(searcher, fields, address)?;
+        let mut matching = Vec::new();
+        if chain.len() > 1 {
+            for member in &chain.0 {
+                if member.address == address || matches(searcher, weight, member.address)? {
+                    matching.push(member);
+                }
+            }
+        }
+        // The chain is oldest first: the newest matching version is the last.
+        let shown = matching.last().map_or(address, |member| member.address);
+        if at_shown && shown != address {
+            continue;
+        }
+        let other_matching = matching
+            .iter()
+            .rev()
+            .filter(|member| member.address != shown)
+            .map(|member| member.id.clone())
+            .collect();
         seen.extend(chain.0.iter().map(|member| member.address));
+        seen.insert(address);
         groups.push(Group {
             score,
-            first: address,
+            shown,
             chain,
+            other_matching,
         });
     }
     Ok(groups)

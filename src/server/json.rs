@@ -6,15 +6,15 @@ use std::ops::Deref;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::analysis::compare::{Change, Side};
 use crate::document::{format_day, Document, MetaField, Metadata, Value};
 use crate::search::facets::Facets;
 use crate::search::snippet::Snippet;
+use crate::search::versions::Validity;
+use crate::search::Comparison;
 use crate::search::{
     ArticleHit, DocumentView, Hit, ScoreDetail, SearchResponse, Section, Truncated, VersionInfo,
 };
-use crate::search::versions::Validity;
-use crate::search::Comparison;
-use crate::analysis::compare::{Change, Side};
 use std::collections::BTreeMap;
 
 /// The body of `GET /api/search`.
@@ -281,7 +281,9 @@ impl From<Comparison> for ComparisonJson {
             .aligned
             .into_iter()
             .map(|aligned| {
-                *summary.entry(aligned.change.name().to_string()).or_default() += 1;
+                *summary
+                    .entry(aligned.change.name().to_string())
+                    .or_default() += 1;
                 let side = |side: Option<Side>, tag: &str| {
                     side.map(|side| SideJson {
                         html: ranges_html(&side.text, &side.changed, tag),

@@ -164,10 +164,8 @@ pub fn routes(
                 // and a literal `/compare/` separates two.
                 if let Some((raw, other)) = tail.as_str().split_once("/compare/") {
                     let (id, other) = (decode(raw), decode(other));
-                    return blocking(move || {
-                        engine.compare(&id, &other).map(ComparisonJson::from)
-                    })
-                    .await;
+                    return blocking(move || engine.compare(&id, &other).map(ComparisonJson::from))
+                        .await;
                 }
                 match tail.as_str().strip_suffix("/similar") {
                     Some(raw) => {

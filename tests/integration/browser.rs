@@ -317,6 +317,53 @@ fn search_narrow_by_facet_and_read_a_document() {
     assert!(status.contains("第 1 个字符处的引号没有配对"), "{status}");
     assert!(!status.chars().any(|c| c.is_ascii_alphabetic()), "{status}");
 
+    // Two versions of one regulation are one hit; the document lists both and compares them
+    // article by article.
+    browser.goto(&format!(
+        "http://{addr}/?q={}",
+        crate::common::encode("北京市优化营商环境条例")
+    ));
+    let versions = browser.wait_for(".hit .versions").remove(0);
+    assert!(
+        browser.text(&versions).contains("共 2 个版本"),
+        "{}",
+        browser.text(&versions)
+    );
+    browser.click(&browser.wait_for(".hit h2 a").remove(0));
+    let listed = browser.wait_for(".versions-list li");
+    assert_eq!(listed.len(), 2);
+    assert!(
+        browser.text(&listed[0]).contains("已修改"),
+        "{}",
+        browser.text(&listed[0])
+    );
+    assert!(
+        browser.text(&listed[1]).contains("本版"),
+        "{}",
+        browser.text(&listed[1])
+    );
+    browser.click(&browser.wait_for(".versions-list .compare-link").remove(0));
+    let heading = browser.wait_for("#document-view h1").remove(0);
+    assert_eq!(browser.text(&heading), "新旧对照");
+    let rows = browser.wait_for(".comparison tbody tr.change-修改");
+    assert!(rows.len() > 10, "{} amended rows", rows.len());
+    let inserted = browser.wait_for(".comparison tbody tr.change-修改 ins");
+    assert!(!inserted.is_empty());
+    let summary = browser.text(&browser.wait_for(".comparison-summary").remove(0));
+    assert!(
+        summary.contains(&format!("修改 {}", rows.len())),
+        "{summary}"
+    );
+    // Unchanged articles are hidden until asked for.
+    let unchanged = browser.find_all(".comparison tbody tr.change-未变");
+    assert!(!unchanged.is_empty());
+    let shown = browser.script(
+        "return [...document.querySelectorAll('.comparison tr.change-未变')]\
+         .filter((row) => row.getClientRects().length > 0).length;",
+    );
+    assert_eq!(shown, 0.0, "unchanged rows shown");
+    save("compare.png", &browser.screenshot());
+
     // A document with markup in it is shown as text.
     browser.goto(&format!(
         "http://{addr}/?q={}",

@@ -158,6 +158,71 @@ fn post_search_takes_the_same_fields_and_adds_facets() {
 }
 
 #[test]
+fn two_versions_compared_article_by_article() {
+    let old = "地方性法规/北京/北京市优化营商环境条例(2020-03-27).md";
+    let new = "地方性法规/北京/北京市优化营商环境条例(2024-11-29).md";
+    let (status, body) = api_get(&format!(
+        "/api/documents/{}/compare/{}",
+        encode(new),
+        encode(old)
+    ));
+    assert_eq!(status, 200, "{body}");
+    let comparison = json(&body);
+    assert_eq!(comparison["old"]["id"], old);
+    assert_eq!(comparison["new"]["id"], new);
+    assert_eq!(comparison["new"]["status"], "现行有效");
+    assert_eq!(comparison["old"]["status"], "已修改");
+    let pairs = comparison["pairs"].as_array().unwrap();
+    let summary = &comparison["summary"];
+    for change in ["未变", "修改", "新增", "删除"] {
+        let counted = pairs.iter().filter(|p| p["change"] == change).count();
+        assert_eq!(summary[change].as_u64(), Some(counted as u64), "{change}");
+    }
+    let second = pairs
+        .iter()
+        .find(|p| p["new"]["label"] == "第二条")
+        .unwrap();
+    assert_eq!(second["change"], "修改");
+    assert!(second["new"]["html"]
+        .as_str()
+        .unwrap()
+        .contains("<ins>以政府职能转变为核心</ins>"));
+    assert!(second["old"]["html"].as_str().unwrap().contains("<del>"));
+    // The document itself lists both versions; a search shows one hit for them.
+    let (_, body) = api_get(&format!("/api/documents/{}", encode(old)));
+    let document = json(&body);
+    assert_eq!(document["status"], "已修改");
+    assert_eq!(document["versions"].as_array().unwrap().len(), 2);
+    let (_, body) = api_get(&format!(
+        "/api/search?q={}",
+        encode("北京市优化营商环境条例")
+    ));
+    let hits = json(&body)["hits"].as_array().unwrap().clone();
+    assert_eq!(hits[0]["id"], new);
+    assert_eq!(hits[0]["versions"], 2);
+    assert_eq!(hits[0]["other_versions"][0], old);
+    let (_, body) = api_get(&format!(
+        "/api/search?q={}&collapse=false",
+        encode("北京市优化营商环境条例")
+    ));
+    let ids: Vec<String> = json(&body)["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(ids.contains(&old.to_string()) && ids.contains(&new.to_string()));
+    // An unknown id is a 404 naming it.
+    let (status, body) = api_get(&format!(
+        "/api/documents/{}/compare/{}",
+        encode(old),
+        encode("无此文件")
+    ));
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("无此文件"), "{body}");
+}
+
+#[test]
 fn document_with_its_articles_and_marked_matches() {
     let path = format!(
         "/api/documents/{}?q={}",

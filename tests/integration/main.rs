@@ -18,4 +18,5 @@ mod query_language;
 mod ranking;
 mod replicas;
 mod robustness;
+mod versions;
 mod workbench;

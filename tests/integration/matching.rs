@@ -78,8 +78,9 @@ fn unquoted_recall_is_never_below_quoted() {
             .search(&request)
             .unwrap()
             .hits
-            .into_iter()
-            .map(|hit| hit.id)
+            .iter()
+            .flat_map(|hit| hit.documents())
+            .map(str::to_string)
             .collect();
         assert!(
             unquoted.is_superset(&case.ids),

@@ -4,7 +4,7 @@
 "use strict";
 
 const PAGE_SIZE = 10;
-const FILTERS = ["category", "level", "region", "type", "agency", "year"];
+const FILTERS = ["category", "region", "type", "level", "agency", "year"];
 const FACET_NAMES = { category: "类别", level: "效力级别", region: "地区", type: "文种", agency: "发文机关", year: "年份" };
 const SORTS = ["relevance", "date_desc", "date_asc"];
 const KWIC_SORTS = ["doc", "date", "left", "right"];

@@ -174,7 +174,13 @@ pub fn quoted_ids(engine: &Engine, phrase: &str) -> BTreeSet<String> {
         response.total <= 1000,
         "{phrase}: more than 1000 hits, raise the limit"
     );
-    response.hits.into_iter().map(|hit| hit.id).collect()
+    // A hit stands for its other matching versions too.
+    response
+        .hits
+        .iter()
+        .flat_map(|hit| hit.documents())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Check every phrase of a set; returns (recall, precision) over all phrases, and the failures.
