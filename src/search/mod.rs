@@ -760,7 +760,7 @@ impl Engine {
     /// Every chain of two or more versions in the index, each oldest first as
     /// `(id, date)`, the chains in the order of their oldest id: what the corpus says of its
     /// own revisions (for the accuracy fixture and for anyone auditing the derivation).
-    pub fn version_chains(&self) -> Result<Vec<Vec<(String, Option<String>)>>> {
+    pub fn version_chains(&self) -> Result<Vec<versions::ChainIds>> {
         let searcher = self.reader.searcher();
         let mut seen = std::collections::HashSet::new();
         let mut chains = Vec::new();

@@ -72,6 +72,9 @@ pub struct Member {
     pub date: Option<time::Date>,
 }
 
+/// A chain as its versions' ids and dates (`YYYY-MM-DD`), oldest first.
+pub type ChainIds = Vec<(String, Option<String>)>;
+
 /// The versions of one instrument, oldest first. A chain of one is a document without other
 /// versions.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
