@@ -797,7 +797,14 @@ impl Engine {
                 .find(&searcher, id)?
                 .ok_or_else(|| Error::DocumentNotFound { id: id.to_string() })?;
             let document = stored_document(&stored, &self.fields);
-            let (status, _) = self.versions_of(&searcher, address, &document)?;
+            // Its status only: the chain's ids, not its members' stored texts.
+            let chain =
+                versions::chain_of(&searcher, &self.fields, address).map_err(|e| self.error(e))?;
+            let status = Validity::of(
+                chain.has_newer_than(address),
+                document.metadata.effective,
+                versions::today(),
+            );
             let info = VersionInfo {
                 id: document.id,
                 title: document.title,
