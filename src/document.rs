@@ -181,11 +181,48 @@ impl MetaField {
     }
 }
 
+/// A filter on the document graph: what other documents say of a document, resolved when the
+/// search runs (see `search::graph`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GraphFilter {
+    /// 时效性: 现行有效, 已修改, 已废止 or 尚未生效.
+    Status,
+    /// The documents the document with this id cites.
+    Cites,
+    /// The documents citing the document with this id.
+    CitedBy,
+}
+
+impl GraphFilter {
+    /// Every graph filter.
+    pub const ALL: [GraphFilter; 3] = [
+        GraphFilter::Status,
+        GraphFilter::Cites,
+        GraphFilter::CitedBy,
+    ];
+
+    /// Its name in the query language, as a CLI flag and as an HTTP parameter.
+    pub fn name(self) -> &'static str {
+        match self {
+            GraphFilter::Status => "status",
+            GraphFilter::Cites => "cites",
+            GraphFilter::CitedBy => "cited_by",
+        }
+    }
+
+    /// The graph filter named `name`.
+    pub fn named(name: &str) -> Option<GraphFilter> {
+        GraphFilter::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
 /// A way to narrow a search beside its query: a facet field's value, a year or a date range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Filter {
     /// A [`FieldSpec::facet`] field, exactly.
     Field(MetaField),
+    /// A filter on the document graph.
+    Graph(GraphFilter),
     /// A year, `2021`.
     Year,
     /// A date range in the query language's form, `2020-01..2021-06` or `>=2019`.
@@ -199,13 +236,19 @@ impl Filter {
             .iter()
             .filter(|spec| spec.facet)
             .map(|spec| Filter::Field(spec.field))
-            .chain([Filter::Year, Filter::Date])
+            .chain([
+                Filter::Graph(GraphFilter::Status),
+                Filter::Year,
+                Filter::Date,
+            ])
+            .chain([GraphFilter::Cites, GraphFilter::CitedBy].map(Filter::Graph))
     }
 
     /// Its name as a CLI flag (`--region`) and an HTTP parameter (`region=`).
     pub fn name(self) -> &'static str {
         match self {
             Filter::Field(field) => field.name(),
+            Filter::Graph(filter) => filter.name(),
             Filter::Year => "year",
             Filter::Date => "date",
         }
@@ -220,6 +263,15 @@ impl Filter {
     pub fn help(self) -> String {
         match self {
             Filter::Field(field) => format!("Only this {}.", field.spec().about),
+            Filter::Graph(GraphFilter::Status) => {
+                "Only this 时效性 (现行有效, 已修改, 已废止, 尚未生效).".to_string()
+            }
+            Filter::Graph(GraphFilter::Cites) => {
+                "Only documents the document with this id cites.".to_string()
+            }
+            Filter::Graph(GraphFilter::CitedBy) => {
+                "Only documents citing the document with this id.".to_string()
+            }
             Filter::Year => "Only this year (e.g. 2021).".to_string(),
             Filter::Date => "Only this date range (2021, 2020-01..2021-06, >=2019).".to_string(),
         }
@@ -257,6 +309,70 @@ impl Filters {
     /// The filters set, in [`Filter::all`]'s order.
     pub fn iter(&self) -> impl Iterator<Item = (Filter, &str)> {
         Filter::all().filter_map(|filter| self.get(filter).map(|value| (filter, value)))
+    }
+}
+
+/// The 时效性 of a document, as far as the indexed texts tell it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Validity {
+    /// No newer version is indexed and the 施行 date, if any, has come.
+    #[default]
+    #[serde(rename = "现行有效")]
+    InForce,
+    /// A newer version of the same instrument is indexed.
+    #[serde(rename = "已修改")]
+    Amended,
+    /// Its 施行 date is still to come.
+    #[serde(rename = "尚未生效")]
+    NotYetInForce,
+    /// Another indexed document repeals it (`…《X》同时废止`; see `search::graph`).
+    #[serde(rename = "已废止")]
+    Repealed,
+}
+
+impl Validity {
+    /// Its name, as in JSON and on the page.
+    pub fn name(self) -> &'static str {
+        match self {
+            Validity::InForce => "现行有效",
+            Validity::Amended => "已修改",
+            Validity::NotYetInForce => "尚未生效",
+            Validity::Repealed => "已废止",
+        }
+    }
+
+    /// Every validity, in the order a facet lists them.
+    pub const ALL: [Validity; 4] = [
+        Validity::InForce,
+        Validity::Amended,
+        Validity::Repealed,
+        Validity::NotYetInForce,
+    ];
+
+    /// The validity named `name` (`现行有效`).
+    pub fn named(name: &str) -> Option<Validity> {
+        Validity::ALL.into_iter().find(|v| v.name() == name)
+    }
+
+    /// The validity of a document that another repeals (`repealed`), whose chain has a newer
+    /// version (`superseded`) and whose 施行 date is `effective`, on `today`. A repeal says
+    /// most (a new version that repeals the old one by name makes it 已废止), then a newer
+    /// version: a text already replaced is 已修改 even if it never came into force.
+    pub fn of(
+        repealed: bool,
+        superseded: bool,
+        effective: Option<time::Date>,
+        today: time::Date,
+    ) -> Validity {
+        if repealed {
+            Validity::Repealed
+        } else if superseded {
+            Validity::Amended
+        } else if effective.is_some_and(|day| day > today) {
+            Validity::NotYetInForce
+        } else {
+            Validity::InForce
+        }
     }
 }
 
@@ -378,7 +494,10 @@ mod tests {
         let names: Vec<&str> = Filter::all().map(Filter::name).collect();
         assert_eq!(
             names,
-            ["category", "region", "type", "level", "agency", "year", "date"]
+            [
+                "category", "region", "type", "level", "agency", "status", "year", "date", "cites",
+                "cited_by"
+            ]
         );
         let filters = Filters::default()
             .with(Filter::Year, "2021")

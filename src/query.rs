@@ -16,7 +16,7 @@
 //! Precedence, tightest first: `NOT`/`-`, `/s` `/p`, AND, OR. Errors name the 1-based
 //! character position and what is wrong; nothing is silently reinterpreted.
 
-use crate::document::{FieldKind, MetaField};
+use crate::document::{FieldKind, GraphFilter, MetaField, Validity};
 use crate::error::{Error, Result};
 
 /// Characters a query may have at most.
@@ -76,6 +76,13 @@ pub enum Node {
     },
     /// A date filter.
     Date(DateRange),
+    /// A filter on the document graph, `status:现行有效`, `cites:ID`, `cited_by:ID`.
+    Graph {
+        /// The filter.
+        filter: GraphFilter,
+        /// The value as typed.
+        value: String,
+    },
     /// All must match.
     And(Vec<Node>),
     /// Any must match.
@@ -97,7 +104,11 @@ impl Node {
     /// Whether the node selects documents by itself (is not only an exclusion).
     fn is_positive(&self) -> bool {
         match self {
-            Node::Term { .. } | Node::Meta { .. } | Node::Date(_) | Node::Near { .. } => true,
+            Node::Term { .. }
+            | Node::Meta { .. }
+            | Node::Date(_)
+            | Node::Graph { .. }
+            | Node::Near { .. } => true,
             Node::Not(_) => false,
             Node::And(children) => children.iter().any(Node::is_positive),
             Node::Or(children) => children.iter().all(Node::is_positive),
@@ -121,7 +132,7 @@ impl Node {
                 left.collect_terms(out);
                 right.collect_terms(out);
             }
-            Node::Not(_) | Node::Meta { .. } | Node::Date(_) => {}
+            Node::Not(_) | Node::Meta { .. } | Node::Date(_) | Node::Graph { .. } => {}
         }
     }
 }
@@ -503,6 +514,19 @@ fn word_node(text: String, quoted: bool, field: Option<&str>, position: usize) -
         Some("year") => Err(invalid(format!(
             "year at {position}: `{text}` is not a year: write 2021, 2019..2021 or >=2019"
         ))),
+        Some(name) if GraphFilter::named(name).is_some() => {
+            let filter = GraphFilter::named(name).unwrap_or(GraphFilter::Status);
+            if filter == GraphFilter::Status && Validity::named(&text).is_none() {
+                return Err(invalid(format!(
+                    "status at {position}: `{text}` is not one of {}",
+                    Validity::ALL.map(Validity::name).join(", ")
+                )));
+            }
+            Ok(Node::Graph {
+                filter,
+                value: text,
+            })
+        }
         Some(name) => match MetaField::named(name) {
             Some(field) if field.spec().kind == FieldKind::Keyword => meta(field),
             _ => {

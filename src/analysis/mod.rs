@@ -25,6 +25,7 @@
 //! phrase (per the eval README, including its rule that `25年` is not in `2025年`) exactly when
 //! the phrase's units occur consecutively in the document's units.
 
+pub mod citations;
 pub mod compare;
 pub mod expansion;
 pub mod matching;
@@ -351,10 +352,11 @@ pub fn title_key(title: &str) -> String {
 /// name another instrument (`（二）`, `（浙江）`, `（1988年）`) and stay in the key.
 const REVISION_MARKS: &[&str] = &["修订", "修正", "试行", "草案"];
 
-/// The key shared by the versions of one instrument: the [`title_key`] without revision marks
-/// in brackets and without the 、 between co-issuers, with the region and the 效力级别 (a city's
-/// 条例 and a province's of the same name are different instruments).
-pub fn version_key(title: &str, region: Option<&str>, level: Option<&str>) -> String {
+/// The key of the instrument a title names, whichever version: the [`title_key`] without
+/// revision marks in brackets, without the 、 and · between co-issuers and without title marks
+/// (`北京市实施《中华人民共和国文物保护法》办法` as a title, `〈…〉` inside a citation). A
+/// citation `《行政许可法》` and the title `中华人民共和国行政许可法（2019年修正）` share it.
+pub fn instrument_key(title: &str) -> String {
     let mut key = String::new();
     let mut rest = title_key(title);
     // title_key normalised full-width brackets to ASCII ones.
@@ -370,8 +372,20 @@ pub fn version_key(title: &str, region: Option<&str>, level: Option<&str>) -> St
         rest = rest[close + 1..].to_string();
     }
     key.push_str(&rest);
-    key.retain(|c| c != '、' && c != '·');
-    format!("{key}|{}|{}", region.unwrap_or(""), level.unwrap_or(""))
+    key.retain(|c| !matches!(c, '、' | '·' | '《' | '》' | '〈' | '〉' | '<' | '>'));
+    key
+}
+
+/// The key shared by the versions of one instrument: its [`instrument_key`] with the region
+/// and the 效力级别 (a city's 条例 and a province's of the same name are different
+/// instruments).
+pub fn version_key(title: &str, region: Option<&str>, level: Option<&str>) -> String {
+    format!(
+        "{}|{}|{}",
+        instrument_key(title),
+        region.unwrap_or(""),
+        level.unwrap_or("")
+    )
 }
 
 /// Append the gram-view term for two neighbouring units to `out`.

@@ -96,6 +96,27 @@ pub enum Command {
         /// The document's id.
         id: String,
     },
+    /// A document's citations: the indexed documents it cites (with the 条 where, and the 条
+    /// cited), those citing it, and what it cites that is not indexed. Without an id, every
+    /// citation of an indexed document in the index, a line each: `citing-id <tab> 条 <tab>
+    /// name as written <tab> article cited <tab> cited ids`.
+    Citations {
+        /// The index folder.
+        #[arg(long, value_name = "DIR", default_value = "index")]
+        index: PathBuf,
+        /// Print JSON, as `GET /api/documents/{id}/citations` returns it.
+        #[arg(long)]
+        json: bool,
+        /// The document's id.
+        id: Option<String>,
+    },
+    /// Every repeal the indexed texts make of other indexed documents (`…《X》同时废止`): a
+    /// line each, `repealing-id <tab> 条 <tab> name as written <tab> repealed ids`.
+    Repeals {
+        /// The index folder.
+        #[arg(long, value_name = "DIR", default_value = "index")]
+        index: PathBuf,
+    },
     /// Every chain of versions the index holds (documents that are revisions of one
     /// instrument), oldest first: a line a chain, `date id` for each version, separated by tabs.
     Versions {
@@ -327,7 +348,7 @@ impl Args for FilterArgs {
             let name = filter.name();
             command.arg(
                 Arg::new(name)
-                    .long(name)
+                    .long(name.replace('_', "-"))
                     .value_name(name.to_uppercase())
                     .help(filter.help()),
             )

@@ -18,7 +18,9 @@ use args::Command;
 use policy_search::search::analyze::analyze;
 use policy_search::search::Synonyms;
 use policy_search::server::json::ComparisonJson;
-use print::{print_analysis, print_comparison, print_out, print_similar, summary, to_json};
+use print::{
+    print_analysis, print_citations, print_comparison, print_out, print_similar, summary, to_json,
+};
 use progress::ProgressReporter;
 
 /// The corpus `search` and `serve` build from when there is no index yet.
@@ -78,6 +80,38 @@ pub fn run(command: Command, synonyms: Option<&Path>) -> Result<()> {
             };
             eprintln!("exported {}", print::count(count, "document"));
             Ok(())
+        }
+        Command::Citations {
+            index,
+            json,
+            id: None,
+        } => {
+            let links = open_or_build(&index, synonyms)?.citation_links()?;
+            if json {
+                return print_out(&(to_json(&links)? + "\n"));
+            }
+            let lines: Vec<String> = links.iter().map(|link| link.line() + "\n").collect();
+            print_out(&lines.concat())
+        }
+        Command::Citations {
+            index,
+            json,
+            id: Some(id),
+        } => {
+            let citations = open_or_build(&index, synonyms)?.citations(&id)?;
+            if json {
+                print_out(&(to_json(&citations)? + "\n"))
+            } else {
+                print_citations(&citations)
+            }
+        }
+        Command::Repeals { index } => {
+            let lines: Vec<String> = open_or_build(&index, synonyms)?
+                .repeal_links()?
+                .iter()
+                .map(|link| link.line() + "\n")
+                .collect();
+            print_out(&lines.concat())
         }
         Command::Versions { index } => {
             let chains = open_or_build(&index, synonyms)?.version_chains()?;

@@ -8,7 +8,7 @@ use policy_search::analysis::compare::{Change, Side};
 use policy_search::index::BuildReport;
 use policy_search::search::snippet::Snippet;
 use policy_search::search::versions::Validity;
-use policy_search::search::Comparison;
+use policy_search::search::{CitationLink, Citations, Comparison};
 use policy_search::search::{SearchResponse, Similar};
 use policy_search::workbench::{Collocates, Concordance, Trends};
 use policy_search::{Error, Result};
@@ -176,6 +176,39 @@ pub fn print_similar(similar: &[Similar]) -> Result<()> {
         })
         .collect();
     print_out(&lines.concat())
+}
+
+/// A document's citations for a terminal: what it cites, who cites it, what is not indexed.
+pub fn print_citations(citations: &Citations) -> Result<()> {
+    let mut out = String::new();
+    let link = |out: &mut String, link: &CitationLink| {
+        let mut place = String::new();
+        if !link.articles.is_empty() {
+            place += &format!("  cites {}", link.articles.join("、"));
+        }
+        if !link.at.is_empty() {
+            place += &format!("  in {}", link.at.join("、"));
+        }
+        let _ = writeln!(
+            out,
+            "  {}  [{}]  {}  ×{}{place}",
+            link.title,
+            link.id,
+            link.date.as_deref().unwrap_or("-"),
+            link.count
+        );
+    };
+    let _ = writeln!(out, "引用 (cites) {}", citations.cites.len());
+    citations.cites.iter().for_each(|l| link(&mut out, l));
+    let _ = writeln!(out, "被引用 (cited by) {}", citations.cited_by.len());
+    citations.cited_by.iter().for_each(|l| link(&mut out, l));
+    if !citations.not_indexed.is_empty() {
+        let _ = writeln!(out, "not indexed {}", citations.not_indexed.len());
+        for unresolved in &citations.not_indexed {
+            let _ = writeln!(out, "  {}  ×{}", unresolved.text, unresolved.count);
+        }
+    }
+    print_out(&out)
 }
 
 /// 新旧对照 for a terminal: a line for the two documents, the counts, then each pair that

@@ -2,6 +2,7 @@
 //! document and back; opening an index with the project's tokenizers registered; what a commit
 //! records of the build.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -12,6 +13,7 @@ use tantivy::schema::{
 use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{DateTime, Index, IndexSettings, TantivyDocument};
 
+use crate::analysis::citations::{self, number_target, title_targets};
 use crate::analysis::{
     title_key, version_key, StreamCounter, View, ViewTokenizer, CHARS_TOKENIZER, GRAMS_TOKENIZER,
     WORDS_TOKENIZER,
@@ -20,7 +22,7 @@ use crate::document::{Document, FieldKind, MetaField, Metadata, Value};
 use crate::error::{Error, Result};
 
 /// Bumped whenever the schema or the analysis changes in a way that needs a rebuild.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// Handles to every field of the index.
 #[derive(Debug, Clone, Copy)]
@@ -52,6 +54,18 @@ pub struct Fields {
     /// The key the versions of one instrument share (see [`crate::analysis::version_key`]):
     /// indexed to list a chain, a fast field to collapse hits by it.
     pub version_key: Field,
+    /// What citations of this document are written as (see
+    /// [`crate::analysis::citations::title_target`] and `number_target`): indexed to find the
+    /// documents a citation names.
+    pub cite_target: Field,
+    /// The targets this document cites: indexed to find who cites a document, a fast field to
+    /// read them without the stored text.
+    pub cites: Field,
+    /// The targets this document repeals (`…同时废止`), indexed and fast like [`Fields::cites`].
+    pub repeals: Field,
+    /// Each citation and repeal with its text and 条 (JSON of
+    /// [`crate::analysis::citations::Links`]; stored only).
+    pub links: Field,
     /// The file the document was read from (stored only).
     pub path: Field,
     /// Each metadata field, in [`MetaField::ALL`]'s order.
@@ -95,6 +109,10 @@ pub fn build_schema() -> (Schema, Fields) {
     let body_chars = builder.add_text_field("body_chars", chars);
     let title_key = builder.add_text_field("title_key", STRING);
     let version_key = builder.add_text_field("version_key", STRING | FAST);
+    let cite_target = builder.add_text_field("cite_target", STRING | FAST);
+    let cites = builder.add_text_field("cites", STRING | FAST);
+    let repeals = builder.add_text_field("repeals", STRING | FAST);
+    let links = builder.add_text_field("links", STORED);
     let heading_grams = builder.add_text_field(
         "heading_grams",
         view_options(GRAMS_TOKENIZER, IndexRecordOption::WithFreqs),
@@ -121,6 +139,10 @@ pub fn build_schema() -> (Schema, Fields) {
         heading_grams,
         title_key,
         version_key,
+        cite_target,
+        cites,
+        repeals,
+        links,
         path,
         metadata,
     };
@@ -176,6 +198,9 @@ pub fn to_tantivy(document: Document, fields: &Fields) -> IndexedDocument {
         document.metadata.region.as_deref(),
         document.metadata.level.as_deref(),
     );
+    let mut targets = title_targets(&document.title);
+    targets.extend(document.metadata.doc_number.as_deref().map(number_target));
+    let links = citations::links(&document.body);
     let title = FieldValue::text(document.title);
     let body = FieldValue::text(document.body);
     let mut out = IndexedDocument::default();
@@ -199,6 +224,24 @@ pub fn to_tantivy(document: Document, fields: &Fields) -> IndexedDocument {
     out.add(fields.heading_grams, FieldValue::text(headings));
     out.add(fields.title_key, FieldValue::text(title_key));
     out.add(fields.version_key, FieldValue::text(version_key));
+    for target in targets {
+        out.add(fields.cite_target, FieldValue::text(target));
+    }
+    let distinct = |citations: &[citations::Citation]| -> BTreeSet<String> {
+        citations.iter().map(|c| c.target.clone()).collect()
+    };
+    for target in distinct(&links.cites) {
+        out.add(fields.cites, FieldValue::text(target));
+    }
+    for target in distinct(&links.repeals) {
+        out.add(fields.repeals, FieldValue::text(target));
+    }
+    if !links.is_empty() {
+        // Serialising plain strings and options cannot fail.
+        if let Ok(json) = serde_json::to_string(&links) {
+            out.add(fields.links, FieldValue::text(json));
+        }
+    }
     for spec in MetaField::ALL {
         let field = fields.meta(spec.field);
         match document.metadata.get(spec.field) {

@@ -224,6 +224,32 @@ pub fn find_doc_number(text: &str) -> Option<DocNumber> {
     })
 }
 
+/// Characters no 发文字号 starts with, which the pattern may take from the words before one:
+/// `和国办发`, `根据京政发`.
+const NOT_A_PREFIX_START: &[char] = &[
+    '和', '及', '与', '的', '见', '按', '照', '依', '据', '根', '以', '印', '转', '件', '号',
+];
+
+/// Every 发文字号 of the `国发〔2015〕40号` form in `text` (orders such as `国务院令第604号` left
+/// out: a regulation names its own orders in its history), with its byte range and its
+/// normalised form.
+pub fn numbered_documents(
+    text: &str,
+) -> impl Iterator<Item = (std::ops::Range<usize>, String)> + '_ {
+    numbered_document().captures_iter(text).filter_map(|found| {
+        let whole = found.get(0)?;
+        // The pattern takes every Han character before the bracket: `和国办发〔…` is 国办发's.
+        let prefix = found[1].trim_start_matches(NOT_A_PREFIX_START);
+        let start = found.get(1)?.end() - prefix.len();
+        (!prefix.is_empty()).then(|| {
+            (
+                start..whole.end(),
+                format!("{}〔{}〕{}号", prefix, &found[2], &found[3]),
+            )
+        })
+    })
+}
+
 /// The issuing body a document-number prefix names: `国办发` → 国务院办公厅, `苏政办发` →
 /// 江苏省人民政府办公厅, `沪府规` → 上海市人民政府, `国务院令` → 国务院.
 pub fn agency_of_prefix(prefix: &str) -> Option<String> {

@@ -11,6 +11,7 @@ pub mod budget;
 pub mod counting;
 pub mod facets;
 pub mod filter_query;
+pub mod graph;
 mod ids;
 pub mod phrase;
 pub mod plan;
@@ -23,12 +24,13 @@ pub mod synonyms;
 pub mod versions;
 
 pub use request::{
-    ArticleHit, Comparison, DocumentView, Hit, MatchMode, ScoreDetail, SearchRequest,
-    SearchResponse, Section, Similar, Sort, Stats, Truncated, VersionInfo, DEFAULT_LIMIT,
-    DEFAULT_SIMILAR, DEFAULT_TIME_BUDGET, MAX_LIMIT, MAX_OFFSET,
+    ArticleHit, CitationLink, Citations, Comparison, DocumentView, Hit, MatchMode, RepealInfo,
+    ScoreDetail, SearchRequest, SearchResponse, Section, Similar, Sort, Stats, Truncated,
+    Unresolved, VersionInfo, DEFAULT_LIMIT, DEFAULT_SIMILAR, DEFAULT_TIME_BUDGET, MAX_LIMIT,
+    MAX_OFFSET,
 };
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -41,17 +43,18 @@ use tantivy::{
     DateTime, DocAddress, Index, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument,
 };
 
+use crate::analysis::citations::{Citation, Links};
 use crate::analysis::expansion::expansions;
 use crate::analysis::matching::Pattern;
 use crate::analysis::structure::{articles, parts};
-use crate::document::{format_day, Document, MetaField};
+use crate::document::{format_day, Document, GraphFilter, MetaField};
 use crate::error::{Error, Result};
 use crate::index::schema::{
     last_build, open_index, stored_document, stored_metadata, text_value, Fields,
 };
 use crate::query::{parse, requires_every_term};
 use budget::{Budget, BudgetQuery};
-use facets::{FacetCollector, Facets};
+use facets::{FacetCollector, FacetCount, Facets};
 use ids::IdTables;
 use plan::{Plan, Planner};
 use snippet::{highlight, snippet};
@@ -395,6 +398,22 @@ impl Engine {
                 }
             }
             .map_err(|e| self.error(e))?;
+        let mut facets = facets;
+        if let Some(facets) = facets.as_mut() {
+            let counts =
+                graph::count_validities(&searcher, &self.fields, &query, versions::today())
+                    .map_err(|e| self.error(e))?;
+            facets.insert(
+                GraphFilter::Status.name().to_string(),
+                counts
+                    .into_iter()
+                    .map(|(validity, count)| FacetCount {
+                        value: validity.name().to_string(),
+                        count,
+                    })
+                    .collect(),
+            );
+        }
         let mut listed: &dyn Query = &query;
         // Too few documents have every term to fill the page: those lacking some follow.
         let mut partial = 0;
@@ -540,7 +559,10 @@ impl Engine {
             hit.missing = missing;
             hit.versions = shown.versions;
             hit.other_versions = shown.other_versions;
-            hit.validity = Validity::of(shown.superseded, hit.metadata.effective, today);
+            let repealed = !graph::repealers(searcher, &self.fields, address)
+                .map_err(|e| self.error(e))?
+                .is_empty();
+            hit.validity = Validity::of(repealed, shown.superseded, hit.metadata.effective, today);
             if request.explain {
                 let explanation = ranking
                     .explain(searcher, address)
@@ -727,6 +749,7 @@ impl Engine {
             .ok_or_else(|| Error::DocumentNotFound { id: id.to_string() })?;
         let mut document = stored_document(&stored, &self.fields);
         let (validity, versions) = self.versions_of(&searcher, address, &document)?;
+        let repealed_by = self.repeals_of(&searcher, address)?;
         let truncated = cut_for_view(&mut document.body, from)?;
         let highlights = match q.map(str::trim).filter(|q| !q.is_empty()) {
             Some(q) => {
@@ -754,7 +777,167 @@ impl Engine {
             truncated,
             validity,
             versions,
+            repealed_by,
         })
+    }
+
+    /// What the document with `id` cites and who cites it, resolved against the documents
+    /// indexed now (see [`graph`]).
+    pub fn citations(&self, id: &str) -> Result<Citations> {
+        let searcher = self.reader.searcher();
+        let fields = &self.fields;
+        let (address, stored) = self
+            .find(&searcher, id)?
+            .ok_or_else(|| Error::DocumentNotFound { id: id.to_string() })?;
+        let about = |address: DocAddress| -> Result<(String, Option<String>)> {
+            let document: TantivyDocument = searcher.doc(address).map_err(|e| self.error(e))?;
+            let metadata = stored_metadata(&document, fields);
+            Ok((
+                text_value(&document, fields.title).unwrap_or_default(),
+                metadata.date.map(format_day),
+            ))
+        };
+        let by = graph::node(&searcher, address).map_err(|e| self.error(e))?;
+        let mut named: HashMap<String, Vec<graph::Node>> = HashMap::new();
+        let mut cites = Vec::new();
+        let mut not_indexed: Vec<graph::Unresolved> = Vec::new();
+        for citation in graph::stored_links(&stored, fields).cites {
+            if !named.contains_key(&citation.target) {
+                let found = graph::cited(&searcher, fields, &by, &citation.target)
+                    .map_err(|e| self.error(e))?;
+                named.insert(citation.target.clone(), found);
+            }
+            let found = named.get(&citation.target).map_or(&[][..], Vec::as_slice);
+            if found.is_empty() {
+                match not_indexed.iter_mut().find(|u| u.text == citation.text) {
+                    Some(unresolved) => unresolved.count += 1,
+                    None => not_indexed.push(graph::Unresolved {
+                        text: citation.text.clone(),
+                        count: 1,
+                    }),
+                }
+            }
+            for node in found {
+                graph::tally(&mut cites, node, &citation, || about(node.address))?;
+            }
+        }
+        let mut cited_by = Vec::new();
+        for (citer, targets) in
+            graph::citers(&searcher, fields, address).map_err(|e| self.error(e))?
+        {
+            let document: TantivyDocument =
+                searcher.doc(citer.address).map_err(|e| self.error(e))?;
+            for citation in graph::stored_links(&document, fields).cites {
+                if targets.contains(&citation.target) {
+                    graph::tally(&mut cited_by, &citer, &citation, || about(citer.address))?;
+                }
+            }
+        }
+        let mut cited_by: Vec<graph::CitationLink> =
+            cited_by.into_iter().map(|(_, link)| link).collect();
+        cited_by.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| b.date.cmp(&a.date)));
+        Ok(Citations {
+            cites: cites.into_iter().map(|(_, link)| link).collect(),
+            cited_by,
+            not_indexed,
+        })
+    }
+
+    /// The documents repealing the document at `address`, with where and by what name.
+    fn repeals_of(&self, searcher: &Searcher, address: DocAddress) -> Result<Vec<RepealInfo>> {
+        let fields = &self.fields;
+        let mut out = Vec::new();
+        for (by, target) in
+            graph::repealers(searcher, fields, address).map_err(|e| self.error(e))?
+        {
+            let document: TantivyDocument = searcher.doc(by.address).map_err(|e| self.error(e))?;
+            let links = graph::stored_links(&document, fields);
+            let Some(repeal) = links.repeals.iter().find(|r| r.target == target) else {
+                continue;
+            };
+            out.push(RepealInfo {
+                id: by.id,
+                title: text_value(&document, fields.title).unwrap_or_default(),
+                date: by.date.map(format_day),
+                at: repeal.at.clone(),
+                text: repeal.text.clone(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every repeal the indexed texts make, in the order of the repealing documents' ids: what
+    /// the corpus says of its own repeals (for the accuracy fixture and for auditing).
+    pub fn repeal_links(&self) -> Result<Vec<graph::RepealLink>> {
+        self.each_link(
+            |links| links.repeals,
+            graph::repeal_targets,
+            graph::repealed,
+        )
+        .map(|found| {
+            found
+                .into_iter()
+                .map(|(by, citation, named)| graph::RepealLink {
+                    by,
+                    at: citation.at,
+                    text: citation.text,
+                    repealed: named,
+                })
+                .collect()
+        })
+    }
+
+    /// Every citation of an indexed document in the indexed texts, in the order of the citing
+    /// documents' ids (citations naming no indexed document left out).
+    pub fn citation_links(&self) -> Result<Vec<graph::CitationOf>> {
+        self.each_link(|links| links.cites, graph::cited_targets, graph::cited)
+            .map(|found| {
+                found
+                    .into_iter()
+                    .filter(|(_, _, named)| !named.is_empty())
+                    .map(|(by, citation, named)| graph::CitationOf {
+                        by,
+                        at: citation.at,
+                        text: citation.text,
+                        article: citation.article,
+                        cited: named,
+                    })
+                    .collect()
+            })
+    }
+
+    /// Each link of one kind (`which` of the stored links, found by `targets` in the fast
+    /// fields) of every document, with the ids `resolve` names.
+    fn each_link(
+        &self,
+        which: impl Fn(Links) -> Vec<Citation>,
+        targets: impl Fn(&Searcher, DocAddress) -> tantivy::Result<Vec<String>>,
+        resolve: impl Fn(&Searcher, &Fields, &graph::Node, &str) -> tantivy::Result<Vec<graph::Node>>,
+    ) -> Result<Vec<(String, Citation, Vec<String>)>> {
+        let searcher = self.reader.searcher();
+        let fields = &self.fields;
+        let mut out = Vec::new();
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            for doc in segment.doc_ids_alive() {
+                let address = DocAddress::new(ord as u32, doc);
+                if targets(&searcher, address)
+                    .map_err(|e| self.error(e))?
+                    .is_empty()
+                {
+                    continue;
+                }
+                let by = graph::node(&searcher, address).map_err(|e| self.error(e))?;
+                let stored: TantivyDocument = searcher.doc(address).map_err(|e| self.error(e))?;
+                for citation in which(graph::stored_links(&stored, fields)) {
+                    let named = resolve(&searcher, fields, &by, &citation.target)
+                        .map_err(|e| self.error(e))?;
+                    let ids = named.into_iter().map(|node| node.id).collect();
+                    out.push((by.id.clone(), citation, ids));
+                }
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
     }
 
     /// Every chain of two or more versions in the index, each oldest first as
@@ -798,13 +981,14 @@ impl Engine {
                 .ok_or_else(|| Error::DocumentNotFound { id: id.to_string() })?;
             let document = stored_document(&stored, &self.fields);
             // Its status only: the chain's ids, not its members' stored texts.
-            let chain =
-                versions::chain_of(&searcher, &self.fields, address).map_err(|e| self.error(e))?;
-            let status = Validity::of(
-                chain.has_newer_than(address),
+            let status = graph::validity(
+                &searcher,
+                &self.fields,
+                address,
                 document.metadata.effective,
                 versions::today(),
-            );
+            )
+            .map_err(|e| self.error(e))?;
             let info = VersionInfo {
                 id: document.id,
                 title: document.title,
@@ -835,11 +1019,14 @@ impl Engine {
         let chain =
             versions::chain_of(searcher, &self.fields, address).map_err(|e| self.error(e))?;
         let today = versions::today();
-        let validity = Validity::of(
-            chain.has_newer_than(address),
+        let validity = graph::validity(
+            searcher,
+            &self.fields,
+            address,
             document.metadata.effective,
             today,
-        );
+        )
+        .map_err(|e| self.error(e))?;
         if chain.len() < 2 {
             return Ok((validity, Vec::new()));
         }
@@ -854,11 +1041,14 @@ impl Engine {
                     id: member.id.clone(),
                     title: text_value(&stored, self.fields.title).unwrap_or_default(),
                     date: member.date.map(format_day),
-                    status: Validity::of(
-                        chain.has_newer_than(member.address),
+                    status: graph::validity(
+                        searcher,
+                        &self.fields,
+                        member.address,
                         metadata.effective,
                         today,
-                    ),
+                    )
+                    .map_err(|e| self.error(e))?,
                 })
             })
             .collect::<Result<_>>()?;

@@ -20,9 +20,11 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption, Term};
 
 use super::budget::Budget;
+use super::graph::GraphQuery;
 use super::phrase::GramPhraseQuery;
 use super::proximity::{proximity_query, TermPatterns};
 use super::rank::{weights, PartTerms, TermScore};
+use super::versions::today;
 use crate::analysis::expansion::{query_forms, Form, Kind, Thesaurus};
 use crate::analysis::matching::Pattern;
 use crate::analysis::{gram, title_key, Normalized, Unit};
@@ -197,6 +199,15 @@ impl<'a> Planner<'a> {
                 IndexRecordOption::Basic,
             ))),
             Node::Date(range) => filter(date_query(self.fields.meta(MetaField::Date), range)),
+            Node::Graph {
+                filter: graph,
+                value,
+            } => filter(Box::new(GraphQuery::new(
+                *self.fields,
+                *graph,
+                value,
+                today(),
+            ))),
             Node::And(children) => {
                 let mut clauses: Vec<(Occur, Box<dyn Query>)> = children
                     .iter()

@@ -6,10 +6,11 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::facets::{FacetCount, Facets};
+pub use super::graph::{CitationLink, Citations, RepealInfo, Unresolved};
 use super::snippet::Snippet;
 use super::versions::Validity;
 use crate::analysis::compare::Aligned;
-use crate::document::{Document, Filter, Filters, Metadata};
+use crate::document::{Document, Filter, Filters, GraphFilter, Metadata};
 use crate::error::{Error, Result};
 use crate::query::{parse, parse_date_range, Node};
 
@@ -181,6 +182,18 @@ impl SearchRequest {
                     field,
                     value: value.to_string(),
                 },
+                Filter::Graph(graph) => {
+                    if graph == GraphFilter::Status && Validity::named(value).is_none() {
+                        return Err(invalid(format!(
+                            "`{value}` is not one of {}",
+                            Validity::ALL.map(Validity::name).join(", ")
+                        )));
+                    }
+                    Node::Graph {
+                        filter: graph,
+                        value: value.to_string(),
+                    }
+                }
                 Filter::Year => {
                     if !(value.len() == 4 && value.bytes().all(|b| b.is_ascii_digit())) {
                         return Err(invalid(format!("`{value}` is not a year such as 2021")));
@@ -331,6 +344,8 @@ pub struct DocumentView {
     /// Every version of its instrument in the index, oldest first, itself included; empty when
     /// it has no other version.
     pub versions: Vec<VersionInfo>,
+    /// The indexed documents that repeal it (its 已废止 explained), with the 条 and the name.
+    pub repealed_by: Vec<RepealInfo>,
 }
 
 /// Two documents aligned article by article (新旧对照), the older first.

@@ -7,53 +7,14 @@
 //! adding, changing or removing any version changes every chain it belongs to at the next
 //! commit, so an incremental `index` leaves exactly the chains a full rebuild would.
 
-use serde::{Deserialize, Serialize};
 use tantivy::collector::DocSetCollector;
 use tantivy::query::TermQuery;
 use tantivy::schema::{IndexRecordOption, Term};
 use tantivy::{DocAddress, DocSet, Searcher};
 
 use crate::document::MetaField;
+pub use crate::document::Validity;
 use crate::index::schema::Fields;
-
-/// The 时效性 of a document, as far as the indexed texts tell it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Validity {
-    /// No newer version is indexed and the 施行 date, if any, has come.
-    #[default]
-    #[serde(rename = "现行有效")]
-    InForce,
-    /// A newer version of the same instrument is indexed.
-    #[serde(rename = "已修改")]
-    Amended,
-    /// Its 施行 date is still to come.
-    #[serde(rename = "尚未生效")]
-    NotYetInForce,
-}
-
-impl Validity {
-    /// Its name, as in JSON and on the page.
-    pub fn name(self) -> &'static str {
-        match self {
-            Validity::InForce => "现行有效",
-            Validity::Amended => "已修改",
-            Validity::NotYetInForce => "尚未生效",
-        }
-    }
-
-    /// The validity of a document whose chain has a newer version (`superseded`) and whose
-    /// 施行 date is `effective`, on `today`. A newer version says more than a date: a text
-    /// already replaced is 已修改 even if it never came into force.
-    pub fn of(superseded: bool, effective: Option<time::Date>, today: time::Date) -> Validity {
-        if superseded {
-            Validity::Amended
-        } else if effective.is_some_and(|day| day > today) {
-            Validity::NotYetInForce
-        } else {
-            Validity::InForce
-        }
-    }
-}
 
 /// Today, in UTC: the day 尚未生效 is judged against.
 pub fn today() -> time::Date {
@@ -110,22 +71,32 @@ pub fn key_of(searcher: &Searcher, address: DocAddress) -> tantivy::Result<Optio
     fast_str(searcher, address, "version_key")
 }
 
-/// The value of the string fast field `field` of the document at `address`.
-fn fast_str(
+/// The first value of the string fast field `field` of the document at `address`.
+pub(crate) fn fast_str(
     searcher: &Searcher,
     address: DocAddress,
     field: &str,
 ) -> tantivy::Result<Option<String>> {
+    Ok(fast_strs(searcher, address, field)?.into_iter().next())
+}
+
+/// Every value of the string fast field `field` of the document at `address`.
+pub(crate) fn fast_strs(
+    searcher: &Searcher,
+    address: DocAddress,
+    field: &str,
+) -> tantivy::Result<Vec<String>> {
     let segment = searcher.segment_reader(address.segment_ord);
     let Some(column) = segment.fast_fields().str(field)? else {
-        return Ok(None);
+        return Ok(Vec::new());
     };
-    let Some(ordinal) = column.term_ords(address.doc_id).next() else {
-        return Ok(None);
-    };
-    let mut value = String::new();
-    column.ord_to_str(ordinal, &mut value)?;
-    Ok(Some(value))
+    let mut out = Vec::new();
+    for ordinal in column.term_ords(address.doc_id) {
+        let mut value = String::new();
+        column.ord_to_str(ordinal, &mut value)?;
+        out.push(value);
+    }
+    Ok(out)
 }
 
 /// The chain of the document at `address`: every document sharing its version key, oldest
@@ -153,22 +124,29 @@ pub fn chain_of(
         &TermQuery::new(term, IndexRecordOption::Basic),
         &DocSetCollector,
     )?;
-    let mut members = found
+    let members = found
         .into_iter()
         .map(|address| member(searcher, address))
         .collect::<tantivy::Result<Vec<_>>>()?;
-    // Versions are told apart by their dates: documents sharing a date (or both undated) are
-    // parts or copies of a text, not versions of it.
-    let dates: Vec<Option<time::Date>> = members.iter().map(|m| m.date).collect();
-    members.retain(|m| dates.iter().filter(|date| **date == m.date).count() == 1);
-    if members.len() < 2 || !members.iter().any(|m| m.address == address) {
+    let chain = versions_among(members);
+    if chain.len() < 2 || !chain.contains(address) {
         return alone(searcher);
     }
-    members.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
-    Ok(Chain(members))
+    Ok(chain)
 }
 
-fn member(searcher: &Searcher, address: DocAddress) -> tantivy::Result<Member> {
+/// The chain that `members`, documents sharing a version key, make: oldest first, without
+/// those whose date another shares. Versions are told apart by their dates: documents sharing
+/// a date (or both undated) are parts or copies of a text, not versions of it.
+pub(crate) fn versions_among(mut members: Vec<Member>) -> Chain {
+    let dates: Vec<Option<time::Date>> = members.iter().map(|m| m.date).collect();
+    members.retain(|m| dates.iter().filter(|date| **date == m.date).count() == 1);
+    members.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
+    Chain(members)
+}
+
+/// The chain member at `address`: its id and date from the fast fields.
+pub(crate) fn member(searcher: &Searcher, address: DocAddress) -> tantivy::Result<Member> {
     let date = searcher
         .segment_reader(address.segment_ord)
         .fast_fields()

@@ -11,10 +11,10 @@ use crate::document::{format_day, Document, MetaField, Metadata, Value};
 use crate::search::facets::Facets;
 use crate::search::snippet::Snippet;
 use crate::search::versions::Validity;
-use crate::search::Comparison;
 use crate::search::{
     ArticleHit, DocumentView, Hit, ScoreDetail, SearchResponse, Section, Truncated, VersionInfo,
 };
+use crate::search::{Comparison, RepealInfo};
 use std::collections::BTreeMap;
 
 /// The body of `GET /api/search`.
@@ -195,6 +195,10 @@ pub struct DocumentJson {
     /// other.
     #[serde(default)]
     pub versions: Vec<VersionInfo>,
+    /// The indexed documents that repeal it (why it is 已废止), with the 条 and the name they
+    /// repeal it by.
+    #[serde(default)]
+    pub repealed_by: Vec<RepealInfo>,
 }
 
 impl From<DocumentView> for DocumentJson {
@@ -223,6 +227,7 @@ impl From<DocumentView> for DocumentJson {
             truncated: view.truncated,
             status: view.validity,
             versions: view.versions,
+            repealed_by: view.repealed_by,
         }
     }
 }

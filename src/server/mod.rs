@@ -9,6 +9,7 @@
 //! | `GET /api/documents/{id}?q=…&from=…` | a document with its 条 and the query's matches marked; a long one in parts from character `from` |
 //! | `GET /api/documents/{id}/similar` | related documents |
 //! | `GET /api/documents/{id}/compare/{other}` | 新旧对照: the two aligned article by article, the older first |
+//! | `GET /api/documents/{id}/citations` | the indexed documents it cites and those citing it, with counts and the 条 |
 //! | `GET /api/stats`, `GET /healthz` | facts about the index; liveness |
 //!
 //! Searches run on Tokio's blocking pool, so a slow search never stalls other requests. The
@@ -166,6 +167,10 @@ pub fn routes(
                     let (id, other) = (decode(raw), decode(other));
                     return blocking(move || engine.compare(&id, &other).map(ComparisonJson::from))
                         .await;
+                }
+                if let Some(raw) = tail.as_str().strip_suffix("/citations") {
+                    let id = decode(raw);
+                    return blocking(move || engine.citations(&id)).await;
                 }
                 match tail.as_str().strip_suffix("/similar") {
                     Some(raw) => {

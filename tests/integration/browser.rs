@@ -364,6 +364,35 @@ fn search_narrow_by_facet_and_read_a_document() {
     assert_eq!(shown, 0.0, "unchanged rows shown");
     save("compare.png", &browser.screenshot());
 
+    // 被引用: the provincial regulation lists the city regulations citing it; following one
+    // opens it, where the citation in the text links back.
+    let province = "地方性法规/浙江/浙江省科学技术进步条例(2011-05-25).md";
+    browser.goto(&format!(
+        "http://{addr}/?doc={}",
+        crate::common::encode(province)
+    ));
+    let citing = browser.wait_for(".citations .cited-by li a");
+    let names: Vec<String> = citing.iter().map(|a| browser.text(a)).collect();
+    assert_eq!(
+        names,
+        ["杭州市科学技术进步条例", "舟山市科技创新促进条例"],
+        "{names:?}"
+    );
+    let counts = browser.text(&browser.wait_for("#citation-counts a").remove(0));
+    assert_eq!(counts, "被引用 2 篇");
+    browser.script("document.getElementById('citations').scrollIntoView(); return 0;");
+    save("citations.png", &browser.screenshot());
+    browser.click(&citing[0]);
+    browser.wait_for(".citations .cites li a");
+    let heading = browser.text(&browser.wait_for("#document-view h1").remove(0));
+    assert_eq!(heading, "杭州市科学技术进步条例");
+    let back = browser.wait_for(".reading a.cite");
+    let targets: Vec<String> = back.iter().map(|a| browser.text(a)).collect();
+    assert!(
+        targets.iter().any(|t| t == "《浙江省科学技术进步条例》"),
+        "{targets:?}"
+    );
+
     // A document with markup in it is shown as text.
     browser.goto(&format!(
         "http://{addr}/?q={}",

@@ -7,6 +7,7 @@
 mod common;
 
 mod browser;
+mod citations;
 mod cli;
 mod dictionary;
 mod http;

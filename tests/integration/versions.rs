@@ -4,11 +4,9 @@
 //! 新旧对照, and chains kept right by an incremental `index`.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use crate::common::*;
 use policy_search::analysis::compare::Change;
-use policy_search::index::{update_index, IndexOptions};
 use policy_search::search::versions::Validity;
 use policy_search::search::MatchMode;
 use policy_search::{Engine, SearchRequest};
@@ -332,14 +330,6 @@ fn chains(engine: &Engine, q: &str) -> Vec<(String, usize, Vec<String>, Validity
         .collect()
 }
 
-fn copy_folder(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-    }
-}
-
 #[test]
 fn an_incremental_index_keeps_chains_as_a_full_rebuild_has_them() {
     let corpus = tempfile::tempdir().unwrap();
@@ -349,13 +339,7 @@ fn an_incremental_index_keeps_chains_as_a_full_rebuild_has_them() {
     let roots = [corpus.path().to_path_buf()];
     let q = "北京市优化营商环境条例";
     let check = |expected_versions: usize| {
-        update_index(&roots, index.path(), &IndexOptions::default(), |_| {}).unwrap();
-        let fresh = tempfile::tempdir().unwrap();
-        let full = IndexOptions {
-            full: true,
-            ..IndexOptions::default()
-        };
-        update_index(&roots, fresh.path(), &full, |_| {}).unwrap();
+        let fresh = index_both_ways(&roots, index.path());
         let incremental = chains(&Engine::open(index.path()).unwrap(), q);
         assert_eq!(incremental, chains(&Engine::open(fresh.path()).unwrap(), q));
         let hit = incremental

@@ -4,8 +4,11 @@
 "use strict";
 
 const PAGE_SIZE = 10;
-const FILTERS = ["category", "region", "type", "level", "agency", "year"];
-const FACET_NAMES = { category: "类别", level: "效力级别", region: "地区", type: "文种", agency: "发文机关", year: "年份" };
+const FILTERS = ["category", "region", "type", "level", "agency", "status", "year", "cites", "cited_by"];
+const FACET_NAMES = {
+  category: "类别", level: "效力级别", region: "地区", type: "文种", agency: "发文机关", status: "时效性", year: "年份",
+  cites: "被此文件引用", cited_by: "引用此文件",
+};
 const SORTS = ["relevance", "date_desc", "date_asc"];
 const KWIC_SORTS = ["doc", "date", "left", "right"];
 const KWIC_PAGE = 50;
@@ -255,7 +258,7 @@ function renderFilters(current) {
 
 function renderFacets(current, facets) {
   const blocks = [];
-  for (const name of ["category", "region", "type", "year", "agency"]) {
+  for (const name of ["category", "region", "type", "level", "status", "year", "agency"]) {
     const values = (facets[name] || []).slice(0, name === "year" ? 30 : 12);
     if (!values.length || current.filters[name]) continue;
     const items = values.map((facet) => element("li", {},
@@ -337,6 +340,53 @@ function versionList(current, documentView) {
   return element("div", { className: "versions-list" }, element("h3", {}, `版本（${versions.length}）`), element("ol", {}, ...items));
 }
 
+// Why a document is 已废止: each indexed text repealing it, with the 条 that does.
+function repealNote(current, documentView) {
+  const repeals = documentView.repealed_by || [];
+  if (!repeals.length) return null;
+  return element("p", { className: "repealed" }, "已废止：",
+    ...repeals.flatMap((repeal, index) => [index ? "；" : "",
+      pageLink(repeal.title, { doc: repeal.id, q: current.q }),
+      `（${repeal.date || "未注明日期"}）${repeal.at ? repeal.at : ""}规定${repeal.text}废止`]));
+}
+
+// 引用 and 被引用: the indexed documents this one cites and those citing it, each with how often
+// and in which 条, then what it cites that is not indexed; the names it cites become links in
+// the text (`nodes`, the reading view's sections).
+function citationPanel(current, citations, nodes) {
+  const item = (link) => element("li", {}, pageLink(link.title, { doc: link.id, q: current.q }),
+    ` (${link.date || "未注明日期"}) ×${link.count}`,
+    link.at.length ? element("span", { className: "where" }, ` 见${link.at.join("、")}`) : null,
+    link.articles.length ? element("span", { className: "where" }, `，引${link.articles.join("、")}`) : null);
+  const block = (title, links, className) => links.length
+    ? [element("h3", {}, `${title}（${links.length}）`), element("ul", { className }, ...links.map(item))]
+    : [];
+  const missing = citations.not_indexed.length
+    ? [element("details", {}, element("summary", {}, `未收录的引用（${citations.not_indexed.length}）`),
+      element("ul", {}, ...citations.not_indexed.map((u) => element("li", {}, u.text, u.count > 1 ? ` ×${u.count}` : ""))))]
+    : [];
+  for (const link of citations.cites) linkNames(nodes, link.names, { doc: link.id, q: current.q });
+  return [...block("引用", citations.cites, "cites"), ...block("被引用", citations.cited_by, "cited-by"), ...missing];
+}
+
+// Every occurrence of one of `names` in the text of `nodes` becomes a link to `next`.
+function linkNames(nodes, names, next) {
+  for (const node of nodes) {
+    const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+    const texts = [];
+    while (walker.nextNode()) texts.push(walker.currentNode);
+    for (const text of texts) {
+      if (text.parentNode.closest("a")) continue;
+      const name = names.find((candidate) => text.data.includes(candidate));
+      if (!name) continue;
+      const at = text.data.indexOf(name);
+      const rest = text.splitText(at);
+      rest.splitText(name.length);
+      rest.replaceWith(pageLink(name, next, { className: "cite" }));
+    }
+  }
+}
+
 // 新旧对照: the two documents aligned article by article, the older on the left; changes only,
 // unless the reader asks for every article.
 async function renderComparison(current) {
@@ -416,6 +466,7 @@ async function renderDocument(current) {
     return node;
   });
   const related = element("div", { className: "related" }, element("h3", {}, "相关文件"), element("ul", { id: "related" }));
+  const citationsBlock = element("div", { className: "citations", id: "citations" });
   // A long document comes in parts: say which part this is and link the next and the start.
   const part = documentView.truncated;
   const partLink = (label, from) => {
@@ -439,13 +490,28 @@ async function renderDocument(current) {
   };
   const top = part && part.from_char > 0 ? [partNote()] : [];
   const bottom = part ? [partNote()] : [];
-  const text = element("div", { className: "reading" }, matchBar(current, documentView, part), ...top, ...sections, ...bottom, related);
+  const text = element("div", { className: "reading" }, matchBar(current, documentView, part), ...top, ...sections, ...bottom, citationsBlock, related);
   const versions = versionList(current, documentView);
   const toc = tableOfContents(documentView.sections, sections);
-  view.replaceChildren(back, element("h1", {}, documentView.title), metadata, versions,
+  const citationCounts = element("p", { className: "citation-counts", id: "citation-counts" });
+  view.replaceChildren(...[back, element("h1", {}, documentView.title), metadata, repealNote(current, documentView),
+    citationCounts, versions].filter(Boolean),
     element("div", { className: toc ? "reader with-toc" : "reader" }, toc, text));
   // The title and metadata are what a reader sees first; the match bar leads to the matches.
   window.scrollTo(0, 0);
+  try {
+    const citations = await getJson(`/api/documents/${id}/citations`);
+    citationsBlock.replaceChildren(...citationPanel(current, citations, sections));
+    const jump = (label, count) => {
+      const link = element("a", { href: "#citations" }, `${label} ${count} 篇`);
+      link.addEventListener("click", (event) => { event.preventDefault(); citationsBlock.scrollIntoView(); });
+      return link;
+    };
+    const counts = [["被引用", citations.cited_by.length], ["引用", citations.cites.length]].filter(([, n]) => n);
+    citationCounts.replaceChildren(...counts.flatMap(([label, n], i) => [i ? " · " : "", jump(label, n)]));
+  } catch (error) {
+    citationsBlock.replaceChildren(element("p", {}, "无法加载引用：" + error.message));
+  }
   try {
     const similar = await getJson(`/api/documents/${id}/similar?limit=8`);
     $("related").replaceChildren(...similar.map((item) => {

@@ -128,12 +128,49 @@ pub fn known_items(name: &str) -> Vec<KnownItem> {
         .collect()
 }
 
+/// Copy the files of folder `from` (not its subfolders) into `to`, made if missing.
+pub fn copy_folder(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+/// Index `roots` incrementally into `index`, and from scratch into a new folder, returned.
+pub fn index_both_ways(roots: &[PathBuf], index: &Path) -> tempfile::TempDir {
+    use policy_search::index::{update_index, IndexOptions};
+    update_index(roots, index, &IndexOptions::default(), |_| {}).unwrap();
+    let fresh = tempfile::tempdir().unwrap();
+    let full = IndexOptions {
+        full: true,
+        ..IndexOptions::default()
+    };
+    update_index(roots, fresh.path(), &full, |_| {}).unwrap();
+    fresh
+}
+
+/// An index of the sample corpus and `tests/data/graph` (a text the sample repeals), built once
+/// per test run.
+pub fn graph_engine() -> &'static Engine {
+    static ENGINE: OnceLock<(tempfile::TempDir, Engine)> = OnceLock::new();
+    &ENGINE
+        .get_or_init(|| build_roots(&[sample_corpus(), data("graph")], "graph-index"))
+        .1
+}
+
 fn build(corpus: PathBuf, name: &str) -> (tempfile::TempDir, Engine) {
+    build_roots(&[corpus], name)
+}
+
+fn build_roots(roots: &[PathBuf], name: &str) -> (tempfile::TempDir, Engine) {
     let dir = tempfile::Builder::new()
         .prefix(name)
         .tempdir()
         .expect("temp dir");
-    let report = build_index(&[corpus], dir.path(), |problem| {
+    let report = build_index(roots, dir.path(), |problem| {
         panic!("unexpected problem: {problem}")
     })
     .expect("index builds");

@@ -1,0 +1,616 @@
+//! The document graph at search time: which indexed document a citation or a repeal names,
+//! who cites a document, what repeals it, and every document's 时效性.
+//!
+//! Each document stores only what its own text says ([`crate::analysis::citations`]): the
+//! targets it cites and repeals, and the targets it answers to (its instrument's title key,
+//! its 发文字号). Links are resolved here, against the documents indexed now, so adding,
+//! changing or removing either end of a link changes it at the next commit: an incremental
+//! `index` leaves exactly the links a full rebuild would.
+//!
+//! A target names the documents answering to it, narrowed to one instrument (when several
+//! share the name, the citing document's region's, else the national one; still several, the
+//! citation is ambiguous and names none) and to one version: for a citation, the version in
+//! force at the citing document's date; for a repeal, every version older than the repealing
+//! document.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use tantivy::collector::DocSetCollector;
+use tantivy::query::{
+    AllQuery, BooleanQuery, EmptyQuery, EnableScoring, Occur, Query, TermQuery, TermSetQuery,
+    Weight,
+};
+use tantivy::schema::{IndexRecordOption, Term};
+use tantivy::{DocAddress, Searcher, TantivyDocument};
+
+use super::versions::{self, fast_str, fast_strs, versions_among, Member, Validity};
+use crate::analysis::citations::{Citation, Links};
+use crate::document::{GraphFilter, MetaField};
+use crate::index::schema::Fields;
+
+/// A document as the graph sees it, from its fast fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    /// Where it is in the searcher.
+    pub address: DocAddress,
+    /// Its id.
+    pub id: String,
+    /// Its date.
+    pub date: Option<time::Date>,
+    /// Its version key: the instrument it is a version of.
+    pub instrument: String,
+    /// Its region.
+    pub region: Option<String>,
+}
+
+/// The document at `address`.
+pub fn node(searcher: &Searcher, address: DocAddress) -> tantivy::Result<Node> {
+    let Member { id, date, .. } = versions::member(searcher, address)?;
+    Ok(Node {
+        address,
+        id,
+        date,
+        instrument: versions::key_of(searcher, address)?.unwrap_or_default(),
+        region: fast_str(searcher, address, MetaField::Region.name())?,
+    })
+}
+
+/// The documents whose `field` holds `value`.
+fn holding(
+    searcher: &Searcher,
+    field: tantivy::schema::Field,
+    value: &str,
+) -> tantivy::Result<Vec<DocAddress>> {
+    let term = Term::from_field_text(field, value);
+    if searcher.doc_freq(&term)? == 0 {
+        return Ok(Vec::new());
+    }
+    let mut found: Vec<DocAddress> = searcher
+        .search(
+            &TermQuery::new(term, IndexRecordOption::Basic),
+            &DocSetCollector,
+        )?
+        .into_iter()
+        .collect();
+    found.sort();
+    Ok(found)
+}
+
+/// The versions of the one instrument that `target`, written in `by`, names; empty when it
+/// names no indexed document or several instruments.
+fn instrument_named(
+    searcher: &Searcher,
+    fields: &Fields,
+    by: &Node,
+    target: &str,
+) -> tantivy::Result<Vec<Node>> {
+    let mut instruments: BTreeMap<String, Vec<Node>> = BTreeMap::new();
+    for address in holding(searcher, fields.cite_target, target)? {
+        if address != by.address {
+            let node = node(searcher, address)?;
+            instruments
+                .entry(node.instrument.clone())
+                .or_default()
+                .push(node);
+        }
+    }
+    if instruments.len() > 1 {
+        let same_region = |nodes: &Vec<Node>| by.region.is_some() && nodes[0].region == by.region;
+        let national = |nodes: &Vec<Node>| nodes[0].region.is_none();
+        if instruments.values().any(same_region) {
+            instruments.retain(|_, nodes| same_region(nodes));
+        } else {
+            instruments.retain(|_, nodes| national(nodes));
+        }
+    }
+    let mut named = match instruments.len() {
+        1 => instruments.into_values().next().unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    // By id, not by where a segment merge left them.
+    named.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(named)
+}
+
+/// The documents a citation of `target` in `by` names: the version of the instrument in force
+/// at `by`'s date (the newest not after it, or the oldest when all are later; the newest when
+/// `by` is undated), with any other document of that date (the parts of one code).
+pub fn cited(
+    searcher: &Searcher,
+    fields: &Fields,
+    by: &Node,
+    target: &str,
+) -> tantivy::Result<Vec<Node>> {
+    let versions = instrument_named(searcher, fields, by, target)?;
+    let dates = versions.iter().map(|node| node.date);
+    let chosen = match by.date {
+        Some(day) => dates
+            .clone()
+            .filter(|date| date.is_none_or(|date| date <= day))
+            .max()
+            .or_else(|| dates.min()),
+        None => dates.max(),
+    };
+    Ok(versions
+        .into_iter()
+        .filter(|node| Some(node.date) == chosen)
+        .collect())
+}
+
+/// The documents a repeal of `target` in `by` ends: every version of the instrument older than
+/// `by` (all of them when either date is unknown).
+pub fn repealed(
+    searcher: &Searcher,
+    fields: &Fields,
+    by: &Node,
+    target: &str,
+) -> tantivy::Result<Vec<Node>> {
+    let mut versions = instrument_named(searcher, fields, by, target)?;
+    versions.retain(|node| match (node.date, by.date) {
+        (Some(date), Some(repeal)) => date < repeal,
+        _ => true,
+    });
+    Ok(versions)
+}
+
+/// The documents that repeal the document at `address`, each with the target it was named by.
+pub fn repealers(
+    searcher: &Searcher,
+    fields: &Fields,
+    address: DocAddress,
+) -> tantivy::Result<Vec<(Node, String)>> {
+    let mut found = Vec::new();
+    for target in fast_strs(searcher, address, "cite_target")? {
+        for by in holding(searcher, fields.repeals, &target)? {
+            let by = node(searcher, by)?;
+            if repealed(searcher, fields, &by, &target)?
+                .iter()
+                .any(|node| node.address == address)
+            {
+                found.push((by, target.clone()));
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The documents that cite the document at `address`, each with the targets it was named by.
+pub fn citers(
+    searcher: &Searcher,
+    fields: &Fields,
+    address: DocAddress,
+) -> tantivy::Result<Vec<(Node, Vec<String>)>> {
+    let mut found: BTreeMap<DocAddress, (Node, Vec<String>)> = BTreeMap::new();
+    for target in fast_strs(searcher, address, "cite_target")? {
+        for by in holding(searcher, fields.cites, &target)? {
+            if by == address {
+                continue;
+            }
+            let by = node(searcher, by)?;
+            if cited(searcher, fields, &by, &target)?
+                .iter()
+                .any(|node| node.address == address)
+            {
+                found
+                    .entry(by.address)
+                    .or_insert_with(|| (by, Vec::new()))
+                    .1
+                    .push(target.clone());
+            }
+        }
+    }
+    Ok(found.into_values().collect())
+}
+
+/// The targets the document at `address` cites, from its fast field.
+pub fn cited_targets(searcher: &Searcher, address: DocAddress) -> tantivy::Result<Vec<String>> {
+    fast_strs(searcher, address, "cites")
+}
+
+/// The targets the document at `address` repeals, from its fast field.
+pub fn repeal_targets(searcher: &Searcher, address: DocAddress) -> tantivy::Result<Vec<String>> {
+    fast_strs(searcher, address, "repeals")
+}
+
+/// What the stored document says it cites and repeals.
+pub fn stored_links(document: &TantivyDocument, fields: &Fields) -> Links {
+    crate::index::schema::text_value(document, fields.links)
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default()
+}
+
+/// The 时效性 of the document at `address` whose 施行 date is `effective`, on `today`.
+pub fn validity(
+    searcher: &Searcher,
+    fields: &Fields,
+    address: DocAddress,
+    effective: Option<time::Date>,
+    today: time::Date,
+) -> tantivy::Result<Validity> {
+    let chain = versions::chain_of(searcher, fields, address)?;
+    let repealed = !repealers(searcher, fields, address)?.is_empty();
+    Ok(Validity::of(
+        repealed,
+        chain.has_newer_than(address),
+        effective,
+        today,
+    ))
+}
+
+/// The 时效性 of every document not 现行有效, from one pass over the fast fields: chains by
+/// version key, repeals by resolving every repeal target, 施行 dates against `today`.
+pub fn validities(
+    searcher: &Searcher,
+    fields: &Fields,
+    today: time::Date,
+) -> tantivy::Result<HashMap<DocAddress, Validity>> {
+    let mut chains: HashMap<String, Vec<Member>> = HashMap::new();
+    let mut effective = HashMap::new();
+    let mut repeal_targets = Vec::new();
+    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+        let fast = segment.fast_fields();
+        let ids = fast.str("id")?;
+        let keys = fast.str("version_key")?;
+        let repeals = fast.str("repeals")?;
+        let dates = fast.date(MetaField::Date.name())?;
+        let effectives = fast.date(MetaField::Effective.name())?;
+        let mut text = String::new();
+        for doc in segment.doc_ids_alive() {
+            let address = DocAddress::new(ord as u32, doc);
+            let mut read =
+                |column: &Option<tantivy::columnar::StrColumn>| -> tantivy::Result<Vec<String>> {
+                    let mut out = Vec::new();
+                    if let Some(column) = column {
+                        for ordinal in column.term_ords(doc) {
+                            text.clear();
+                            column.ord_to_str(ordinal, &mut text)?;
+                            out.push(text.clone());
+                        }
+                    }
+                    Ok(out)
+                };
+            let id = read(&ids)?.pop().unwrap_or_default();
+            let key = read(&keys)?.pop().unwrap_or_default();
+            for target in read(&repeals)? {
+                repeal_targets.push((address, target));
+            }
+            let date = dates.first(doc).map(|day| day.into_utc().date());
+            chains
+                .entry(key)
+                .or_default()
+                .push(Member { address, id, date });
+            if let Some(day) = effectives.first(doc) {
+                effective.insert(address, day.into_utc().date());
+            }
+        }
+    }
+    let mut superseded = HashSet::new();
+    for members in chains.into_values().filter(|members| members.len() > 1) {
+        let chain = versions_among(members);
+        if let Some((_, older)) = chain.0.split_last() {
+            superseded.extend(older.iter().map(|member| member.address));
+        }
+    }
+    let mut repealed_set = HashSet::new();
+    for (address, target) in repeal_targets {
+        let by = node(searcher, address)?;
+        repealed_set.extend(
+            repealed(searcher, fields, &by, &target)?
+                .into_iter()
+                .map(|node| node.address),
+        );
+    }
+    let mut out = HashMap::new();
+    for address in superseded
+        .iter()
+        .chain(&repealed_set)
+        .chain(effective.keys())
+    {
+        let validity = Validity::of(
+            repealed_set.contains(address),
+            superseded.contains(address),
+            effective.get(address).copied(),
+            today,
+        );
+        if validity != Validity::InForce {
+            out.insert(*address, validity);
+        }
+    }
+    Ok(out)
+}
+
+/// A filter on the document graph (`status:`, `cites:`, `cited_by:`), resolved when the search
+/// runs: the ids it selects depend on every indexed document, not on the one filtered.
+#[derive(Debug, Clone)]
+pub struct GraphQuery {
+    fields: Fields,
+    filter: GraphFilter,
+    value: String,
+    today: time::Date,
+}
+
+impl GraphQuery {
+    /// The documents `filter` with `value` selects, judged on `today` (for 时效性).
+    pub fn new(fields: Fields, filter: GraphFilter, value: &str, today: time::Date) -> GraphQuery {
+        GraphQuery {
+            fields,
+            filter,
+            value: value.to_string(),
+            today,
+        }
+    }
+
+    /// The query selecting exactly the documents of the filter in `searcher`.
+    fn resolve(&self, searcher: &Searcher) -> tantivy::Result<Box<dyn Query>> {
+        let fields = &self.fields;
+        let ids =
+            |addresses: &mut dyn Iterator<Item = DocAddress>| -> tantivy::Result<Box<dyn Query>> {
+                let mut terms = Vec::new();
+                for address in addresses {
+                    if let Some(id) = fast_str(searcher, address, "id")? {
+                        terms.push(Term::from_field_text(fields.id, &id));
+                    }
+                }
+                Ok(if terms.is_empty() {
+                    Box::new(EmptyQuery)
+                } else {
+                    Box::new(TermSetQuery::new(terms))
+                })
+            };
+        match self.filter {
+            GraphFilter::Status => {
+                let Some(wanted) = Validity::named(&self.value) else {
+                    return Err(tantivy::TantivyError::InvalidArgument(format!(
+                        "status `{}` is not one of {}",
+                        self.value,
+                        Validity::ALL.map(Validity::name).join(", ")
+                    )));
+                };
+                let validities = validities(searcher, fields, self.today)?;
+                if wanted == Validity::InForce {
+                    let others = ids(&mut validities.into_keys())?;
+                    return Ok(Box::new(BooleanQuery::new(vec![
+                        (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
+                        (Occur::MustNot, others),
+                    ])));
+                }
+                ids(&mut validities
+                    .into_iter()
+                    .filter(|(_, validity)| *validity == wanted)
+                    .map(|(address, _)| address))
+            }
+            GraphFilter::Cites => {
+                let Some(address) = holding(searcher, fields.id, &self.value)?.first().copied()
+                else {
+                    return Ok(Box::new(EmptyQuery));
+                };
+                let by = node(searcher, address)?;
+                let mut named = Vec::new();
+                for target in cited_targets(searcher, address)? {
+                    named.extend(
+                        cited(searcher, fields, &by, &target)?
+                            .into_iter()
+                            .map(|n| n.address),
+                    );
+                }
+                ids(&mut named.into_iter())
+            }
+            GraphFilter::CitedBy => {
+                let Some(address) = holding(searcher, fields.id, &self.value)?.first().copied()
+                else {
+                    return Ok(Box::new(EmptyQuery));
+                };
+                let citing = citers(searcher, fields, address)?;
+                ids(&mut citing.into_iter().map(|(node, _)| node.address))
+            }
+        }
+    }
+}
+
+impl Query for GraphQuery {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let Some(searcher) = enable_scoring.searcher() else {
+            return Err(tantivy::TantivyError::InvalidArgument(
+                "a graph filter needs a searcher".to_string(),
+            ));
+        };
+        self.resolve(searcher)?.weight(enable_scoring)
+    }
+}
+
+/// One citation as a document's citation list shows it: the document at the other end, how
+/// often and where.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CitationLink {
+    /// The other document's id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Its date.
+    pub date: Option<String>,
+    /// How many times the citing text names it.
+    pub count: usize,
+    /// The 条 of the citing text where it is named, in order, each once.
+    pub at: Vec<String>,
+    /// The 条 of the cited document named with it (`《行政许可法》第十二条`), each once.
+    pub articles: Vec<String>,
+    /// The names the citing text gives it, as written (`《中华人民共和国行政许可法》`), each
+    /// once: what a reading view turns into links.
+    pub names: Vec<String>,
+}
+
+/// A citation naming no indexed document (or several instruments).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Unresolved {
+    /// The name as written.
+    pub text: String,
+    /// How many times.
+    pub count: usize,
+}
+
+/// A document's citations both ways.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Citations {
+    /// The indexed documents it cites, in the order first named.
+    pub cites: Vec<CitationLink>,
+    /// The indexed documents citing it, most citations first.
+    pub cited_by: Vec<CitationLink>,
+    /// What it cites that names no indexed document, in the order first named.
+    pub not_indexed: Vec<Unresolved>,
+}
+
+/// A citation one indexed text makes of others, as `policy-search citations` lists them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CitationOf {
+    /// The citing document's id.
+    pub by: String,
+    /// The 条 of it that cites.
+    pub at: Option<String>,
+    /// The name as written.
+    pub text: String,
+    /// The 条 cited with it.
+    pub article: Option<String>,
+    /// The ids of the indexed documents it names.
+    pub cited: Vec<String>,
+}
+
+impl CitationOf {
+    /// One line of `policy-search citations`: citing id, 条, name, 条 cited, cited ids, by tabs.
+    pub fn line(&self) -> String {
+        format!(
+            "{}\t{}\t{}\t{}\t{}",
+            self.by,
+            self.at.as_deref().unwrap_or("-"),
+            self.text,
+            self.article.as_deref().unwrap_or("-"),
+            self.cited.join(" ")
+        )
+    }
+}
+
+/// A repeal one indexed text makes of others, as `policy-search repeals` lists them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RepealLink {
+    /// The repealing document's id.
+    pub by: String,
+    /// The 条 of it that repeals.
+    pub at: Option<String>,
+    /// The name it repeals by, as written.
+    pub text: String,
+    /// The ids of the indexed documents repealed (none: the name names no indexed document).
+    pub repealed: Vec<String>,
+}
+
+impl RepealLink {
+    /// One line of `policy-search repeals`: repealing id, 条, name, repealed ids, by tabs.
+    pub fn line(&self) -> String {
+        format!(
+            "{}\t{}\t{}\t{}",
+            self.by,
+            self.at.as_deref().unwrap_or("-"),
+            self.text,
+            self.repealed.join(" ")
+        )
+    }
+}
+
+/// A repeal of a document, as its view explains its 已废止.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RepealInfo {
+    /// The repealing document's id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Its date.
+    pub date: Option<String>,
+    /// The 条 of it that repeals.
+    pub at: Option<String>,
+    /// The name it repeals by, as written.
+    pub text: String,
+}
+
+/// Add `citation` to the link for `node` in `links`.
+/// The title and the date come from `about`, asked once per document.
+pub(crate) fn tally<E>(
+    links: &mut Vec<(DocAddress, CitationLink)>,
+    node: &Node,
+    citation: &Citation,
+    about: impl FnOnce() -> Result<(String, Option<String>), E>,
+) -> Result<(), E> {
+    let index = match links
+        .iter()
+        .position(|(address, _)| *address == node.address)
+    {
+        Some(index) => index,
+        None => {
+            let (title, date) = about()?;
+            links.push((
+                node.address,
+                CitationLink {
+                    id: node.id.clone(),
+                    title,
+                    date,
+                    count: 0,
+                    at: Vec::new(),
+                    articles: Vec::new(),
+                    names: Vec::new(),
+                },
+            ));
+            links.len() - 1
+        }
+    };
+    let link = &mut links[index].1;
+    link.count += 1;
+    let add = |list: &mut Vec<String>, value: &Option<String>| {
+        if let Some(value) = value {
+            if !list.contains(value) {
+                list.push(value.clone());
+            }
+        }
+    };
+    add(&mut link.at, &citation.at);
+    add(&mut link.articles, &citation.article);
+    add(&mut link.names, &Some(citation.text.clone()));
+    Ok(())
+}
+
+/// How many documents `query` matches in each 时效性, most first (those with none left out).
+pub fn count_validities(
+    searcher: &Searcher,
+    fields: &Fields,
+    query: &dyn Query,
+    today: time::Date,
+) -> tantivy::Result<Vec<(Validity, u64)>> {
+    let all = validities(searcher, fields, today)?;
+    let total = searcher.search(query, &tantivy::collector::Count)? as u64;
+    let mut counts = Vec::new();
+    let mut others = 0;
+    for wanted in Validity::ALL
+        .into_iter()
+        .filter(|v| *v != Validity::InForce)
+    {
+        let mut terms = Vec::new();
+        for (address, _) in all.iter().filter(|(_, validity)| **validity == wanted) {
+            if let Some(id) = fast_str(searcher, *address, "id")? {
+                terms.push(Term::from_field_text(fields.id, &id));
+            }
+        }
+        if terms.is_empty() {
+            continue;
+        }
+        let both = BooleanQuery::new(vec![
+            (Occur::Must, query.box_clone()),
+            (
+                Occur::Must,
+                Box::new(TermSetQuery::new(terms)) as Box<dyn Query>,
+            ),
+        ]);
+        let count = searcher.search(&both, &tantivy::collector::Count)? as u64;
+        others += count;
+        counts.push((wanted, count));
+    }
+    counts.push((Validity::InForce, total.saturating_sub(others)));
+    counts.retain(|(_, count)| *count > 0);
+    counts.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
+    Ok(counts)
+}
