@@ -103,6 +103,30 @@ impl Browser {
         self.find_all(css)
     }
 
+    /// Wait until the first element matching `css` reads `expected` (10 s at most): after a
+    /// click that replaces the view, the old view's element may still be there, or go stale.
+    fn wait_for_text(&self, css: &str, expected: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut seen = String::new();
+        while std::time::Instant::now() < deadline {
+            let read = self.runtime.block_on(async {
+                let element = self.client().find(Locator::Css(css)).await?;
+                element.text().await
+            });
+            if let Ok(text) = read {
+                if text == expected {
+                    return;
+                }
+                seen = text;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "`{css}` reads `{seen}`, not `{expected}`, on {}",
+            self.url()
+        );
+    }
+
     fn type_into(&self, element: &Element, text: &str) {
         self.runtime
             .block_on(element.send_keys(text))
@@ -343,8 +367,7 @@ fn search_narrow_by_facet_and_read_a_document() {
         browser.text(&listed[1])
     );
     browser.click(&browser.wait_for(".versions-list .compare-link").remove(0));
-    let heading = browser.wait_for("#document-view h1").remove(0);
-    assert_eq!(browser.text(&heading), "新旧对照");
+    browser.wait_for_text("#document-view h1", "新旧对照");
     let rows = browser.wait_for(".comparison tbody tr.change-修改");
     assert!(rows.len() > 10, "{} amended rows", rows.len());
     let inserted = browser.wait_for(".comparison tbody tr.change-修改 ins");
@@ -383,9 +406,8 @@ fn search_narrow_by_facet_and_read_a_document() {
     browser.script("document.getElementById('citations').scrollIntoView(); return 0;");
     save("citations.png", &browser.screenshot());
     browser.click(&citing[0]);
-    browser.wait_for(".citations .cites li a");
-    let heading = browser.text(&browser.wait_for("#document-view h1").remove(0));
-    assert_eq!(heading, "杭州市科学技术进步条例");
+    browser.wait_for_text("#document-view h1", "杭州市科学技术进步条例");
+    browser.wait_for_text(".citations .cites li a", "中华人民共和国科学技术进步法");
     let back = browser.wait_for(".reading a.cite");
     let targets: Vec<String> = back.iter().map(|a| browser.text(a)).collect();
     assert!(
