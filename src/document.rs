@@ -214,6 +214,18 @@ impl GraphFilter {
     pub fn named(name: &str) -> Option<GraphFilter> {
         GraphFilter::ALL.into_iter().find(|f| f.name() == name)
     }
+
+    /// Whether `value` is one this filter takes (a 时效性 for `status`; any id otherwise), and
+    /// if not, why.
+    pub fn check(self, value: &str) -> Result<(), String> {
+        if self == GraphFilter::Status && Validity::named(value).is_none() {
+            return Err(format!(
+                "`{value}` is not one of {}",
+                Validity::ALL.map(Validity::name).join(", ")
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// A way to narrow a search beside its query: a facet field's value, a year or a date range.

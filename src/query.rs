@@ -16,7 +16,7 @@
 //! Precedence, tightest first: `NOT`/`-`, `/s` `/p`, AND, OR. Errors name the 1-based
 //! character position and what is wrong; nothing is silently reinterpreted.
 
-use crate::document::{FieldKind, GraphFilter, MetaField, Validity};
+use crate::document::{FieldKind, GraphFilter, MetaField};
 use crate::error::{Error, Result};
 
 /// Characters a query may have at most.
@@ -516,12 +516,9 @@ fn word_node(text: String, quoted: bool, field: Option<&str>, position: usize) -
         ))),
         Some(name) if GraphFilter::named(name).is_some() => {
             let filter = GraphFilter::named(name).unwrap_or(GraphFilter::Status);
-            if filter == GraphFilter::Status && Validity::named(&text).is_none() {
-                return Err(invalid(format!(
-                    "status at {position}: `{text}` is not one of {}",
-                    Validity::ALL.map(Validity::name).join(", ")
-                )));
-            }
+            filter
+                .check(&text)
+                .map_err(|reason| invalid(format!("{name} at {position}: {reason}")))?;
             Ok(Node::Graph {
                 filter,
                 value: text,

@@ -345,25 +345,17 @@ impl GraphQuery {
         let fields = &self.fields;
         let ids =
             |addresses: &mut dyn Iterator<Item = DocAddress>| -> tantivy::Result<Box<dyn Query>> {
-                let mut terms = Vec::new();
-                for address in addresses {
-                    if let Some(id) = fast_str(searcher, address, "id")? {
-                        terms.push(Term::from_field_text(fields.id, &id));
-                    }
-                }
-                Ok(if terms.is_empty() {
-                    Box::new(EmptyQuery)
-                } else {
-                    Box::new(TermSetQuery::new(terms))
+                Ok(match id_set(searcher, fields, addresses)? {
+                    Some(set) => Box::new(set),
+                    None => Box::new(EmptyQuery),
                 })
             };
         match self.filter {
             GraphFilter::Status => {
                 let Some(wanted) = Validity::named(&self.value) else {
+                    let reason = self.filter.check(&self.value).err().unwrap_or_default();
                     return Err(tantivy::TantivyError::InvalidArgument(format!(
-                        "status `{}` is not one of {}",
-                        self.value,
-                        Validity::ALL.map(Validity::name).join(", ")
+                        "status {reason}"
                     )));
                 };
                 let validities = validities(searcher, fields, self.today)?;
@@ -574,36 +566,47 @@ pub(crate) fn tally<E>(
     Ok(())
 }
 
-/// How many documents `query` matches in each 时效性, most first (those with none left out).
+/// The ids of the documents at `addresses` as one query on the id field; none when empty.
+fn id_set(
+    searcher: &Searcher,
+    fields: &Fields,
+    addresses: impl IntoIterator<Item = DocAddress>,
+) -> tantivy::Result<Option<TermSetQuery>> {
+    let mut terms = Vec::new();
+    for address in addresses {
+        if let Some(id) = fast_str(searcher, address, "id")? {
+            terms.push(Term::from_field_text(fields.id, &id));
+        }
+    }
+    Ok((!terms.is_empty()).then(|| TermSetQuery::new(terms)))
+}
+
+/// How many of the `total` documents `query` matches are in each 时效性, most first (those with
+/// none left out).
 pub fn count_validities(
     searcher: &Searcher,
     fields: &Fields,
     query: &dyn Query,
+    total: u64,
     today: time::Date,
 ) -> tantivy::Result<Vec<(Validity, u64)>> {
     let all = validities(searcher, fields, today)?;
-    let total = searcher.search(query, &tantivy::collector::Count)? as u64;
     let mut counts = Vec::new();
     let mut others = 0;
     for wanted in Validity::ALL
         .into_iter()
         .filter(|v| *v != Validity::InForce)
     {
-        let mut terms = Vec::new();
-        for (address, _) in all.iter().filter(|(_, validity)| **validity == wanted) {
-            if let Some(id) = fast_str(searcher, *address, "id")? {
-                terms.push(Term::from_field_text(fields.id, &id));
-            }
-        }
-        if terms.is_empty() {
+        let addresses = all
+            .iter()
+            .filter(|(_, validity)| **validity == wanted)
+            .map(|(address, _)| *address);
+        let Some(set) = id_set(searcher, fields, addresses)? else {
             continue;
-        }
+        };
         let both = BooleanQuery::new(vec![
             (Occur::Must, query.box_clone()),
-            (
-                Occur::Must,
-                Box::new(TermSetQuery::new(terms)) as Box<dyn Query>,
-            ),
+            (Occur::Must, Box::new(set) as Box<dyn Query>),
         ]);
         let count = searcher.search(&both, &tantivy::collector::Count)? as u64;
         others += count;

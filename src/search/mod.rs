@@ -400,9 +400,14 @@ impl Engine {
             .map_err(|e| self.error(e))?;
         let mut facets = facets;
         if let Some(facets) = facets.as_mut() {
-            let counts =
-                graph::count_validities(&searcher, &self.fields, &query, versions::today())
-                    .map_err(|e| self.error(e))?;
+            let counts = graph::count_validities(
+                &searcher,
+                &self.fields,
+                &query,
+                total as u64,
+                versions::today(),
+            )
+            .map_err(|e| self.error(e))?;
             facets.insert(
                 GraphFilter::Status.name().to_string(),
                 counts

@@ -10,7 +10,7 @@ pub use super::graph::{CitationLink, Citations, RepealInfo, Unresolved};
 use super::snippet::Snippet;
 use super::versions::Validity;
 use crate::analysis::compare::Aligned;
-use crate::document::{Document, Filter, Filters, GraphFilter, Metadata};
+use crate::document::{Document, Filter, Filters, Metadata};
 use crate::error::{Error, Result};
 use crate::query::{parse, parse_date_range, Node};
 
@@ -183,12 +183,7 @@ impl SearchRequest {
                     value: value.to_string(),
                 },
                 Filter::Graph(graph) => {
-                    if graph == GraphFilter::Status && Validity::named(value).is_none() {
-                        return Err(invalid(format!(
-                            "`{value}` is not one of {}",
-                            Validity::ALL.map(Validity::name).join(", ")
-                        )));
-                    }
+                    graph.check(value).map_err(invalid)?;
                     Node::Graph {
                         filter: graph,
                         value: value.to_string(),
