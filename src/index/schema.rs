@@ -22,7 +22,7 @@ use crate::document::{Document, FieldKind, MetaField, Metadata, Value};
 use crate::error::{Error, Result};
 
 /// Bumped whenever the schema or the analysis changes in a way that needs a rebuild.
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// Handles to every field of the index.
 #[derive(Debug, Clone, Copy)]

@@ -45,13 +45,18 @@ const DOCUMENT_TYPES: &[&str] = &[
     "指引",
     "指南",
     "计划",
+    "修正案",
+    "标准",
+    "法典",
     "法",
 ];
 
 /// The 文种 of a document from its title: `太湖流域管理条例` → `条例`, a 司法解释 titled
 /// `…的解释（二）` → `解释`. Ordinal suffixes such as `（二）` and a trailing `(试行)` are ignored.
 pub fn document_type(title: &str) -> Option<&'static str> {
-    let mut title = title.trim();
+    // A title in traditional characters (`…報告`) ends with the same 文种.
+    let simplified = character_converter::traditional_to_simplified(title);
+    let mut title = simplified.trim();
     loop {
         let before = title;
         for (open, close) in [("（", "）"), ("(", ")")] {
@@ -103,11 +108,18 @@ fn date_pattern() -> &'static Regex {
     )
 }
 
-/// `…人民代表大会常务委员会第…次会议通过`: the legislature that passed a local regulation.
+/// `…人民代表大会常务委员会第…次会议通过`: the legislature that passed a law or a local
+/// regulation. Groups: the place (empty for the national one), `全国`, the body.
 fn passed_by() -> &'static Regex {
     regex!(
-        r"([\p{Han}]{2,20}?)(?:第[一二三四五六七八九十百]+届)?(人民代表大会(?:常务委员会)?)第[一二三四五六七八九十百]+次(?:全体)?会议"
+        r"([\p{Han}]{0,20}?)(?:第[一二三四五六七八九十百]+届)?(全国)?(人民代表大会(?:常务委员会)?)第[一二三四五六七八九十百]+次(?:全体)?会议"
     )
+}
+
+/// `杭州市第十一届人民代表大会常务委员会公告第56号公布`: the announcement a local legislature
+/// promulgated a regulation with.
+fn announcement_number() -> &'static Regex {
+    regex!(r"([\p{Han}]{2,30}?公告)\s*第\s*(\d{1,5})\s*号\s*公布")
 }
 
 /// `我代表国务院，向大会报告` / `受国务院的委托`: the body a report or speech is made for.
@@ -215,13 +227,31 @@ pub fn find_doc_number(text: &str) -> Option<DocNumber> {
             prefix,
         });
     }
-    let found = order_number().captures(text)?;
-    let prefix = found[1].trim_start_matches("中华人民共和国").to_string();
+    if let Some(found) = order_number().captures(text) {
+        let prefix = found[1].trim_start_matches("中华人民共和国").to_string();
+        return Some(DocNumber {
+            normalized: format!("{}第{}号", prefix, &found[2]),
+            original: found[0].to_string(),
+            prefix,
+        });
+    }
+    let found = announcement_number().captures(text)?;
+    let name = found.get(1)?;
+    let prefix = not_a_date_end(text, name.start(), name.as_str()).to_string();
     Some(DocNumber {
         normalized: format!("{}第{}号", prefix, &found[2]),
-        original: found[0].to_string(),
+        original: format!("{}第{}号", prefix, &found[2]),
         prefix,
     })
+}
+
+/// `name` found at `start` of `text` without the `日` of a date written right before it
+/// (`2010年10月29日广州市…`: the Han characters a pattern takes start at that `日`).
+fn not_a_date_end<'t>(text: &str, start: usize, name: &'t str) -> &'t str {
+    match name.strip_prefix('日') {
+        Some(rest) if text[..start].ends_with(|c: char| c.is_ascii_digit()) => rest,
+        _ => name,
+    }
 }
 
 /// Characters no 发文字号 starts with, which the pattern may take from the words before one:
@@ -340,7 +370,8 @@ pub fn find_dates(text: &str) -> Vec<(time::Date, std::ops::Range<usize>)> {
 pub struct PolicyDates {
     /// 成文日期: the date under the signature.
     pub issued: Option<time::Date>,
-    /// 公布日期: the date of the first promulgation line (`…公布`, `…通过`).
+    /// 公布日期 of this version: the latest promulgation line's date (`…公布`, `…通过`,
+    /// `…修正`, `…批准`), or a labelled 发布日期.
     pub published: Option<time::Date>,
     /// 施行日期: `自…起施行`.
     pub effective: Option<time::Date>,
@@ -363,14 +394,19 @@ fn suffix_chars(text: &str, chars: usize) -> &str {
         .map_or(text, |(i, _)| &text[i..])
 }
 
+/// What a promulgation line says was done on its date.
+const ACTS: &[&str] = &["公布", "发布", "通过", "修正", "修订", "批准"];
+
 /// 成文, 公布 and 施行 dates found in `body`.
 pub fn policy_dates(body: &str) -> PolicyDates {
     let head = prefix_chars(body, HEAD_CHARS);
     let mut dates = PolicyDates::default();
     let mut passed = None;
+    let mut latest_act = None;
     for (date, range) in find_dates(head) {
         let after = prefix_chars(&head[range.end..], 40);
         let next_line = after.split('\n').next().unwrap_or("").trim();
+        let rest_of_line = head[range.end..].split('\n').next().unwrap_or("");
         let before = suffix_chars(&head[..range.start], 2);
         let label = suffix_chars(&head[..range.start], 8);
         let labelled = |words: &[&str]| words.iter().any(|w| label.contains(w));
@@ -389,6 +425,14 @@ pub fn policy_dates(body: &str) -> PolicyDates {
                 || next_line.starts_with("起施行"))
         {
             dates.effective = Some(date);
+        } else if head[..range.start]
+            .rsplit('\n')
+            .next()
+            .is_some_and(|line| line.trim_start_matches([' ', '　', '（', '(']).is_empty())
+            && ACTS.iter().any(|act| rest_of_line.contains(act))
+        {
+            // A promulgation line (`2024年9月27日 …第三次修正`): the latest is this version's.
+            latest_act = latest_act.max(Some(date));
         } else if dates.published.is_none()
             && (next_line.contains("公布") || next_line.contains("发布") || delivered_at(after))
         {
@@ -397,8 +441,9 @@ pub fn policy_dates(body: &str) -> PolicyDates {
             passed = Some(date);
         }
     }
-    // A local regulation is dated by the session that passed it when no 公布 line is given.
-    dates.published = dates.published.or(passed);
+    // A version is dated by its latest promulgation line (the last revision, or the session
+    // that passed or approved it when no 公布 line is given).
+    dates.published = dates.published.max(latest_act).or(passed);
     if dates.effective.is_none() {
         for (date, range) in find_dates(body) {
             if suffix_chars(&body[..range.start], 2).ends_with('自')
@@ -422,10 +467,28 @@ pub fn policy_dates(body: &str) -> PolicyDates {
     dates
 }
 
-/// The body that issued the document, from its number, its promulgation lines or its
-/// signature block.
-pub fn find_agency(body: &str, number: Option<&DocNumber>) -> Option<String> {
+/// The bodies a title names before `关于` (`最高人民法院关于…的解释`, `最高人民法院  最高人民检察院
+/// 关于…`), joined with `、`; `None` unless every name before `关于` is an issuing body's.
+pub fn title_issuer(title: &str) -> Option<String> {
+    let (before, _) = title.split_once("关于")?;
+    let names: Vec<&str> = before
+        .split(|c: char| c.is_whitespace() || "、，,_".contains(c))
+        .filter(|name| !name.is_empty())
+        .collect();
+    let organ = |name: &&str| {
+        (2..=30).contains(&name.chars().count())
+            && (ORGANS.iter().any(|end| name.ends_with(end)) || *name == "中共中央")
+    };
+    (!names.is_empty() && names.iter().all(organ)).then(|| names.join("、"))
+}
+
+/// The body that issued the document, from its number, its title (`…关于`), its promulgation
+/// lines or its signature block.
+pub fn find_agency(title: &str, body: &str, number: Option<&DocNumber>) -> Option<String> {
     if let Some(agency) = number.and_then(|n| agency_of_prefix(&n.prefix)) {
+        return Some(agency);
+    }
+    if let Some(agency) = title_issuer(title) {
         return Some(agency);
     }
     let head = prefix_chars(body, HEAD_CHARS);
@@ -449,11 +512,16 @@ pub fn find_agency(body: &str, number: Option<&DocNumber>) -> Option<String> {
     }
     // The session that passed the text (`…常务委员会第三十次会议通过`); a report delivered 在 a
     // session (`在第十四届全国人民代表大会第二次会议上`) was not made by it.
+    // The first such line names the body that made the text (a city's congress, not the
+    // province's that approved it; the NPC that enacted a law its Standing Committee revised).
     for found in passed_by().captures_iter(head) {
-        let place =
-            found[1].trim_start_matches(|c: char| c.is_ascii_digit() || "年月日".contains(c));
+        let (Some(place), Some(organ)) = (found.get(1), found.get(3)) else {
+            continue;
+        };
+        let place = not_a_date_end(head, place.start(), place.as_str());
         if !place.starts_with('在') {
-            return Some(format!("{place}{}", &found[2]));
+            let national = found.get(2).map_or("", |m| m.as_str());
+            return Some(format!("{place}{national}{}", organ.as_str()));
         }
     }
     let tail = suffix_chars(body, TAIL_CHARS);
@@ -593,12 +661,79 @@ pub fn level_of(document: &Document) -> Option<&'static str> {
     })
 }
 
+/// The body a document's category implies when its text names none: every 行政法规 is the
+/// State Council's; a 地方性法规 titled `…条例` after a place (`上海市…条例`) was made by that
+/// place's people's congress standing committee, which makes all but a few (those its full
+/// congress passes say so in their text).
+fn agency_of_category(document: &Document) -> Option<String> {
+    match document.metadata.category.as_deref()? {
+        "行政法规" => Some("国务院".to_string()),
+        "地方性法规" => {
+            let doc_type = document.metadata.doc_type.as_deref()?;
+            // 规章 are never named 条例 (规章制定程序条例 第七条); a 规定 or 办法 may be one.
+            if !["条例", "自治条例", "单行条例"].contains(&doc_type) {
+                return None;
+            }
+            let title = document.title.as_str();
+            let end = ["自治区", "自治州", "自治县", "省", "市", "县"]
+                .iter()
+                .filter_map(|unit| title.find(unit).map(|at| at + unit.len()))
+                .min()?;
+            let place = &title[..end];
+            (2..=10)
+                .contains(&place.chars().count())
+                .then(|| format!("{place}人民代表大会常务委员会"))
+        }
+        _ => None,
+    }
+}
+
+/// The day a 政府工作报告 whose text gives no date was delivered: its title's year, 5 March, the
+/// opening day of the National People's Congress's annual session since 1998 (and the date
+/// the large corpus's source gives every report; 2020's session opened on 22 May).
+fn report_session(title: &str) -> Option<time::Date> {
+    let year: i32 = title.get(..4)?.parse().ok()?;
+    // The State Council's report (a province's `…人民政府工作报告` goes to its own congress).
+    let rest = title.get(4..)?.trim_start_matches('年');
+    if !(rest.contains("国务院政府工作报告") || rest == "政府工作报告") {
+        return None;
+    }
+    let (month, day) = match year {
+        2020 => (time::Month::May, 22),
+        1998.. => (time::Month::March, 5),
+        _ => return None,
+    };
+    time::Date::from_calendar_date(year, month, day).ok()
+}
+
+/// `text` with full-width digits (`２０１２年`) written as ASCII ones, as the patterns read them.
+fn ascii_digits(text: &str) -> std::borrow::Cow<'_, str> {
+    let full_width = |c: char| ('０'..='９').contains(&c);
+    if !text.contains(full_width) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| {
+            if full_width(c) {
+                char::from(b'0' + (c as u32 - '０' as u32) as u8)
+            } else {
+                c
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
 /// Fill the metadata `document` lacks from its title and text.
 pub fn fill(document: &mut Document) {
+    // The text is taken out while the fields are filled, and put back before the level (which
+    // reads it through `document`) is derived.
+    let text = std::mem::take(&mut document.body);
+    let body = ascii_digits(&text);
     if document.metadata.doc_type.is_none() {
         document.metadata.doc_type = document_type(&document.title).map(str::to_string);
     }
-    let head = prefix_chars(&document.body, HEAD_CHARS);
+    let head = prefix_chars(&body, HEAD_CHARS);
     let number = find_doc_number(&document.title).or_else(|| find_doc_number(head));
     if document.metadata.doc_number.is_none() {
         if let Some(number) = &number {
@@ -612,15 +747,22 @@ pub fn fill(document: &mut Document) {
         }
     }
     if document.metadata.agency.is_none() {
-        document.metadata.agency = find_agency(&document.body, number.as_ref());
+        document.metadata.agency = find_agency(&document.title, &body, number.as_ref())
+            .or_else(|| agency_of_category(document));
     }
-    let dates = policy_dates(&document.body);
+    let dates = policy_dates(&body);
     if document.metadata.date.is_none() {
-        document.metadata.date = dates.published.or(dates.issued).or(dates.effective);
+        document.metadata.date = dates
+            .published
+            .or(dates.issued)
+            .or(dates.effective)
+            .or_else(|| report_session(&document.title));
     }
     document.metadata.issued = dates.issued;
     document.metadata.published = dates.published;
     document.metadata.effective = dates.effective;
+    drop(body);
+    document.body = text;
     if document.metadata.level.is_none() {
         document.metadata.level = level_of(document).map(str::to_string);
     }
@@ -691,20 +833,105 @@ mod tests {
                       国务院总理\n　李克强\n\n各位代表：\n\n现在，我代表国务院，向大会报告政府工作，请予审议。";
         let dates = policy_dates(report);
         assert_eq!(dates.published, Some(time::macros::date!(2021 - 03 - 05)));
-        assert_eq!(find_agency(report, None).as_deref(), Some("国务院"));
+        assert_eq!(find_agency("", report, None).as_deref(), Some("国务院"));
         let older = "各位代表：\n现在，我代表中华人民共和国国务院向第一届全国人民代表大会第三次会议提出报告。";
-        assert_eq!(find_agency(older, None).as_deref(), Some("国务院"));
+        assert_eq!(find_agency("", older, None).as_deref(), Some("国务院"));
         let entrusted = "各位代表：\n我受国务院的委托，现在向大会提出关于国民经济计划安排的报告。";
-        assert_eq!(find_agency(entrusted, None).as_deref(), Some("国务院"));
+        assert_eq!(find_agency("", entrusted, None).as_deref(), Some("国务院"));
         // A regulation is still made by the session that passed it.
         let regulation =
             "2011年11月17日 上海市第十三届人民代表大会常务委员会第三十次会议通过\n第一条 为了";
         assert_eq!(
-            find_agency(regulation, None).as_deref(),
+            find_agency("", regulation, None).as_deref(),
             Some("上海市人民代表大会常务委员会")
         );
         // Speaking for someone who is not a body says nothing of the agency.
-        assert_eq!(find_agency("我代表个人，向大家致意。", None), None);
+        assert_eq!(find_agency("", "我代表个人，向大家致意。", None), None);
+    }
+
+    #[test]
+    fn the_body_that_made_a_text_from_its_title_or_its_first_passing_line() {
+        assert_eq!(
+            title_issuer("最高人民法院  最高人民检察院关于办理强奸、猥亵未成年人刑事案件适用法律若干问题的解释")
+                .as_deref(),
+            Some("最高人民法院、最高人民检察院")
+        );
+        assert_eq!(
+            title_issuer("浙江省人民代表大会常务委员会关于政府规章设定罚款限额的规定").as_deref(),
+            Some("浙江省人民代表大会常务委员会")
+        );
+        // What stands before 关于 must be a body: a title about something names none.
+        assert_eq!(title_issuer("关于印发方案的通知"), None);
+        assert_eq!(title_issuer("郑州市实施关于工会的办法"), None);
+        // The session number (第八届) is not part of the body's name; a law revised by the
+        // Standing Committee was made by the congress that first passed it.
+        let law = "1996年3月17日 第八届全国人民代表大会第四次会议通过\n\
+                   2021年1月22日 第十三届全国人民代表大会常务委员会第二十五次会议修订\n";
+        assert_eq!(
+            find_agency("", law, None).as_deref(),
+            Some("全国人民代表大会")
+        );
+        // 日照 starts with 日, which is not the end of the date before it.
+        let city = "2020年12月31日 日照市第十八届人民代表大会常务委员会第三十二次会议通过\n\
+                    2021年1月28日山东省第十三届人民代表大会常务委员会第二十五次会议批准\n";
+        assert_eq!(
+            find_agency("", city, None).as_deref(),
+            Some("日照市人民代表大会常务委员会")
+        );
+        let glued = "2010年10月29日广州市第十三届人民代表大会常务委员会第三十五次会议通过";
+        assert_eq!(
+            find_agency("", glued, None).as_deref(),
+            Some("广州市人民代表大会常务委员会")
+        );
+    }
+
+    #[test]
+    fn announcements_and_full_width_orders_are_numbers() {
+        let number =
+            find_doc_number("2011年12月7日 杭州市第十一届人民代表大会常务委员会公告第56号公布")
+                .unwrap();
+        assert_eq!(
+            number.normalized,
+            "杭州市第十一届人民代表大会常务委员会公告第56号"
+        );
+        // An announcement with no number is none.
+        assert_eq!(find_doc_number("2004年12月30日 最高人民法院公告公布"), None);
+        let mut document = Document {
+            title: "公安机关办理行政案件程序规定".into(),
+            body: "２０１２年１２月３日 公安部部长办公会议通过\n\
+                   ２０１２年１２月１９日 中华人民共和国公安部令第１２５号发布，\n\
+                   ２０１３年１月１日 施行\n第一条 为了"
+                .into(),
+            ..Default::default()
+        };
+        fill(&mut document);
+        let meta = &document.metadata;
+        assert_eq!(meta.doc_number.as_deref(), Some("公安部令第125号"));
+        assert_eq!(meta.agency.as_deref(), Some("公安部"));
+        assert_eq!(meta.date, Some(time::macros::date!(2012 - 12 - 19)));
+        assert_eq!(meta.effective, Some(time::macros::date!(2013 - 01 - 01)));
+        assert!(
+            document.body.starts_with("２０１２"),
+            "the text is kept as written"
+        );
+    }
+
+    #[test]
+    fn a_work_report_without_a_date_is_dated_by_its_years_session() {
+        assert_eq!(
+            report_session("2025年中华人民共和国国务院政府工作报告"),
+            Some(time::macros::date!(2025 - 03 - 05))
+        );
+        assert_eq!(
+            report_session("2020年中华人民共和国国务院政府工作报告"),
+            Some(time::macros::date!(2020 - 05 - 22))
+        );
+        // Sessions before 1998 opened on other days: no date rather than a wrong one.
+        assert_eq!(
+            report_session("1957年中华人民共和国国务院政府工作报告"),
+            None
+        );
+        assert_eq!(report_session("2025年上海市人民政府工作报告"), None);
     }
 
     #[test]
@@ -743,5 +970,10 @@ mod tests {
             Some("工作报告")
         );
         assert_eq!(document_type("重磅!环太湖科创圈来了"), None);
+        assert_eq!(document_type("廣州共產黨報告 (一大)"), Some("报告"));
+        assert_eq!(
+            document_type("中华人民共和国刑法修正案（十一）"),
+            Some("修正案")
+        );
     }
 }
