@@ -14,6 +14,7 @@
 //! document.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use tantivy::collector::DocSetCollector;
 use tantivy::query::{
@@ -21,6 +22,7 @@ use tantivy::query::{
     Weight,
 };
 use tantivy::schema::{IndexRecordOption, Term};
+use tantivy::index::SegmentId;
 use tantivy::{DocAddress, Searcher, TantivyDocument};
 
 use super::versions::{self, fast_str, fast_strs, versions_among, Member, Validity};
@@ -219,31 +221,72 @@ pub fn stored_links(document: &TantivyDocument, fields: &Fields) -> Links {
         .unwrap_or_default()
 }
 
-/// The 时效性 of the document at `address` whose 施行 date is `effective`, on `today`.
+/// The 时效性 of the document at `address` on `today` (from [`validities`], computed once per
+/// index generation).
 pub fn validity(
     searcher: &Searcher,
     fields: &Fields,
     address: DocAddress,
-    effective: Option<time::Date>,
     today: time::Date,
 ) -> tantivy::Result<Validity> {
-    let chain = versions::chain_of(searcher, fields, address)?;
-    let repealed = !repealers(searcher, fields, address)?.is_empty();
-    Ok(Validity::of(
-        repealed,
-        chain.has_newer_than(address),
-        effective,
-        today,
-    ))
+    Ok(validities(searcher, fields, today)?
+        .get(&address)
+        .copied()
+        .unwrap_or(Validity::InForce))
 }
 
-/// The 时效性 of every document not 现行有效, from one pass over the fast fields: chains by
-/// version key, repeals by resolving every repeal target, 施行 dates against `today`.
+/// What [`validities`] found for one searcher (its segments, in order, with their deletes) on
+/// one day: the 时效性 of a document depends on every other one, so it is computed once per
+/// index generation rather than once per search.
+type ValiditiesOf = (Vec<(SegmentId, Option<u64>)>, time::Date, Arc<Validities>);
+
+/// The 时效性 of every document not 现行有效.
+pub type Validities = HashMap<DocAddress, Validity>;
+
+/// The last few generations' [`Validities`] (a server holds one or two searchers at a time;
+/// several indexes may share a process).
+static VALIDITIES: Mutex<Vec<ValiditiesOf>> = Mutex::new(Vec::new());
+const VALIDITIES_KEPT: usize = 4;
+
+/// The 时效性 of every document not 现行有效 in `searcher` on `today`, computed on the first
+/// call for that searcher's segments and reused after.
 pub fn validities(
     searcher: &Searcher,
     fields: &Fields,
     today: time::Date,
-) -> tantivy::Result<HashMap<DocAddress, Validity>> {
+) -> tantivy::Result<Arc<Validities>> {
+    let key: Vec<(SegmentId, Option<u64>)> = searcher
+        .segment_readers()
+        .iter()
+        .map(|segment| (segment.segment_id(), segment.delete_opstamp()))
+        .collect();
+    let cached = |cache: &[ValiditiesOf]| {
+        cache
+            .iter()
+            .find(|(segments, day, _)| *segments == key && *day == today)
+            .map(|(_, _, found)| Arc::clone(found))
+    };
+    if let Some(found) = cached(&VALIDITIES.lock().unwrap_or_else(|e| e.into_inner())) {
+        return Ok(found);
+    }
+    let found = Arc::new(compute_validities(searcher, fields, today)?);
+    let mut cache = VALIDITIES.lock().unwrap_or_else(|e| e.into_inner());
+    if cached(&cache).is_none() {
+        if cache.len() == VALIDITIES_KEPT {
+            cache.remove(0);
+        }
+        cache.push((key, today, Arc::clone(&found)));
+    }
+    Ok(found)
+}
+
+/// [`validities`] from one pass over the fast fields: chains by version key, repeals by
+/// resolving every repeal target, 施行 dates against `today`.
+fn compute_validities(
+    searcher: &Searcher,
+    fields: &Fields,
+    today: time::Date,
+) -> tantivy::Result<Validities> {
     let mut chains: HashMap<String, Vec<Member>> = HashMap::new();
     let mut effective = HashMap::new();
     let mut repeal_targets = Vec::new();
@@ -360,16 +403,16 @@ impl GraphQuery {
                 };
                 let validities = validities(searcher, fields, self.today)?;
                 if wanted == Validity::InForce {
-                    let others = ids(&mut validities.into_keys())?;
+                    let others = ids(&mut validities.keys().copied())?;
                     return Ok(Box::new(BooleanQuery::new(vec![
                         (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
                         (Occur::MustNot, others),
                     ])));
                 }
                 ids(&mut validities
-                    .into_iter()
-                    .filter(|(_, validity)| *validity == wanted)
-                    .map(|(address, _)| address))
+                    .iter()
+                    .filter(|(_, validity)| **validity == wanted)
+                    .map(|(address, _)| *address))
             }
             GraphFilter::Cites => {
                 let Some(address) = holding(searcher, fields.id, &self.value)?.first().copied()
