@@ -4,7 +4,9 @@
 //! simplified forms. Quoted phrases are never expanded: they mean exactly what was typed.
 
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
+
+use super::definitions::ShortForm;
 
 use crate::error::{Error, Result};
 
@@ -51,6 +53,9 @@ pub enum Kind {
     Script,
     /// An abbreviation or its full form (科创 ↔ 科技创新).
     Abbreviation,
+    /// The full form of a short form an indexed text defines (`科学技术协会（以下简称科协）`:
+    /// 科协 → 科学技术协会).
+    Defined,
     /// A synonym: the same thing in other words (无人机 = 无人驾驶航空器).
     Synonym,
     /// A related term (电子政务 ~ 一网通办): documents about it often treat the query's topic.
@@ -81,6 +86,8 @@ pub struct Form {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Thesaurus {
     groups: Vec<(Vec<String>, Kind)>,
+    /// Short forms the indexed texts define, each with its full form (see [`Thesaurus::with_defined`]).
+    defined: Arc<Vec<ShortForm>>,
 }
 
 impl Thesaurus {
@@ -117,7 +124,19 @@ impl Thesaurus {
             }
             groups.push((forms, kind));
         }
-        Ok(Thesaurus { groups })
+        Ok(Thesaurus {
+            groups,
+            defined: Arc::default(),
+        })
+    }
+
+    /// This thesaurus with the short forms the indexed texts define: a term with a short form
+    /// also matches its full form (科协 → 科学技术协会), weighed like an abbreviation.
+    pub fn with_defined(&self, defined: Arc<Vec<ShortForm>>) -> Thesaurus {
+        Thesaurus {
+            groups: self.groups.clone(),
+            defined,
+        }
     }
 
     /// The thesaurus shipped in `corpus/dict/synonyms.tsv`.
@@ -173,7 +192,8 @@ pub fn query_forms(term: &str, quoted: bool, thesaurus: &Thesaurus) -> Vec<Form>
 }
 
 /// The forms an unquoted term matches with `thesaurus`: the term first, then abbreviations,
-/// synonyms, related terms, and every one of those in the other script.
+/// the full forms of short forms the texts define, synonyms, related terms, and every one of
+/// those in the other script.
 pub fn forms(term: &str, thesaurus: &Thesaurus) -> Vec<Form> {
     let mut forms = vec![Form {
         text: term.to_string(),
@@ -195,6 +215,15 @@ pub fn forms(term: &str, thesaurus: &Thesaurus) -> Vec<Form> {
             push(
                 term.replace(short.as_str(), full),
                 Kind::Abbreviation,
+                &mut forms,
+            );
+        }
+    }
+    for pair in thesaurus.defined.iter() {
+        if term.contains(pair.short.as_str()) && !term.contains(pair.full.as_str()) {
+            push(
+                term.replace(pair.short.as_str(), &pair.full),
+                Kind::Defined,
                 &mut forms,
             );
         }

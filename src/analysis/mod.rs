@@ -27,6 +27,7 @@
 
 pub mod citations;
 pub mod compare;
+pub mod definitions;
 pub mod expansion;
 pub mod matching;
 pub mod segment;

@@ -157,6 +157,10 @@ pub enum Command {
         /// Print JSON, as `GET /api/analyze?text=…` returns it.
         #[arg(long)]
         json: bool,
+        /// Also expand with the short forms this index's texts define (`科学技术协会（以下简称
+        /// 科协）`), as its searches do.
+        #[arg(long, value_name = "DIR")]
+        index: Option<PathBuf>,
         /// The text or query.
         #[arg(required = true, value_name = "TEXT", num_args = 1.., allow_hyphen_values = true)]
         text: Vec<String>,

@@ -171,9 +171,15 @@ pub fn run(command: Command, synonyms: Option<&Path>) -> Result<()> {
             );
             Ok(())
         }
-        Command::Analyze { json, text } => {
+        Command::Analyze { json, index, text } => {
             let synonyms = synonyms.map(Synonyms::from_file).transpose()?;
-            let analysis = analyze(&text.join(" "), &synonyms.unwrap_or_default().current());
+            let text = text.join(" ");
+            let analysis = match index {
+                Some(index) => Engine::open(&index)?
+                    .with_synonyms(synonyms.unwrap_or_default())
+                    .analyze(&text)?,
+                None => analyze(&text, &synonyms.unwrap_or_default().current()),
+            };
             if json {
                 print_out(&(to_json(&analysis)? + "\n"))
             } else {

@@ -22,7 +22,7 @@ use crate::document::{Document, FieldKind, MetaField, Metadata, Value};
 use crate::error::{Error, Result};
 
 /// Bumped whenever the schema or the analysis changes in a way that needs a rebuild.
-pub const SCHEMA_VERSION: u32 = 9;
+pub const SCHEMA_VERSION: u32 = 10;
 
 /// Handles to every field of the index.
 #[derive(Debug, Clone, Copy)]
@@ -66,6 +66,10 @@ pub struct Fields {
     /// Each citation and repeal with its text and 条 (JSON of
     /// [`crate::analysis::citations::Links`]; stored only).
     pub links: Field,
+    /// The short forms the text defines (`网约车=网络预约出租汽车`, see
+    /// [`crate::analysis::definitions`]): a fast field read once per index generation into the
+    /// expansions every search uses.
+    pub short_forms: Field,
     /// The file the document was read from (stored only).
     pub path: Field,
     /// Each metadata field, in [`MetaField::ALL`]'s order.
@@ -113,6 +117,7 @@ pub fn build_schema() -> (Schema, Fields) {
     let cites = builder.add_text_field("cites", STRING | FAST);
     let repeals = builder.add_text_field("repeals", STRING | FAST);
     let links = builder.add_text_field("links", STORED);
+    let short_forms = builder.add_text_field("short_forms", STRING | FAST);
     let heading_grams = builder.add_text_field(
         "heading_grams",
         view_options(GRAMS_TOKENIZER, IndexRecordOption::WithFreqs),
@@ -143,6 +148,7 @@ pub fn build_schema() -> (Schema, Fields) {
         cites,
         repeals,
         links,
+        short_forms,
         path,
         metadata,
     };
@@ -201,6 +207,7 @@ pub fn to_tantivy(document: Document, fields: &Fields) -> IndexedDocument {
     let mut targets = title_targets(&document.title);
     targets.extend(document.metadata.doc_number.as_deref().map(number_target));
     let links = citations::links(&document.body);
+    let short_forms = crate::analysis::definitions::short_forms(&document.body);
     let title = FieldValue::text(document.title);
     let body = FieldValue::text(document.body);
     let mut out = IndexedDocument::default();
@@ -241,6 +248,9 @@ pub fn to_tantivy(document: Document, fields: &Fields) -> IndexedDocument {
         if let Ok(json) = serde_json::to_string(&links) {
             out.add(fields.links, FieldValue::text(json));
         }
+    }
+    for pair in short_forms {
+        out.add(fields.short_forms, FieldValue::text(pair.key()));
     }
     for spec in MetaField::ALL {
         let field = fields.meta(spec.field);

@@ -41,8 +41,9 @@ pub struct AnalyzedTerm {
 pub struct AnalyzedForm {
     /// The text.
     pub text: String,
-    /// `typed`, `script` (traditional ↔ simplified), `abbreviation`, `synonym` (these four
-    /// match), or `related` (ranks a document that has it, does not stand for the term).
+    /// `typed`, `script` (traditional ↔ simplified), `abbreviation`, `defined` (the full form of
+    /// a short form an indexed text defines), `synonym` (these five match), or `related` (ranks
+    /// a document that has it, does not stand for the term).
     pub kind: String,
 }
 
@@ -91,6 +92,7 @@ fn kind_name(kind: Kind) -> &'static str {
         Kind::Typed => "typed",
         Kind::Script => "script",
         Kind::Abbreviation => "abbreviation",
+        Kind::Defined => "defined",
         Kind::Synonym => "synonym",
         Kind::Related => "related",
     }

@@ -14,7 +14,7 @@
 //! document.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tantivy::collector::DocSetCollector;
 use tantivy::query::{
@@ -22,9 +22,9 @@ use tantivy::query::{
     Weight,
 };
 use tantivy::schema::{IndexRecordOption, Term};
-use tantivy::index::SegmentId;
 use tantivy::{DocAddress, Searcher, TantivyDocument};
 
+use super::generation::PerGeneration;
 use super::versions::{self, fast_str, fast_strs, versions_among, Member, Validity};
 use crate::analysis::citations::{Citation, Links};
 use crate::document::{GraphFilter, MetaField};
@@ -235,18 +235,12 @@ pub fn validity(
         .unwrap_or(Validity::InForce))
 }
 
-/// What [`validities`] found for one searcher (its segments, in order, with their deletes) on
-/// one day: the 时效性 of a document depends on every other one, so it is computed once per
-/// index generation rather than once per search.
-type ValiditiesOf = (Vec<(SegmentId, Option<u64>)>, time::Date, Arc<Validities>);
-
 /// The 时效性 of every document not 现行有效.
 pub type Validities = HashMap<DocAddress, Validity>;
 
-/// The last few generations' [`Validities`] (a server holds one or two searchers at a time;
-/// several indexes may share a process).
-static VALIDITIES: Mutex<Vec<ValiditiesOf>> = Mutex::new(Vec::new());
-const VALIDITIES_KEPT: usize = 4;
+/// [`Validities`] per index generation and day: the 时效性 of a document depends on every other
+/// one, so it is computed once per generation rather than once per search.
+static VALIDITIES: PerGeneration<time::Date, Validities> = PerGeneration::new();
 
 /// The 时效性 of every document not 现行有效 in `searcher` on `today`, computed on the first
 /// call for that searcher's segments and reused after.
@@ -255,29 +249,9 @@ pub fn validities(
     fields: &Fields,
     today: time::Date,
 ) -> tantivy::Result<Arc<Validities>> {
-    let key: Vec<(SegmentId, Option<u64>)> = searcher
-        .segment_readers()
-        .iter()
-        .map(|segment| (segment.segment_id(), segment.delete_opstamp()))
-        .collect();
-    let cached = |cache: &[ValiditiesOf]| {
-        cache
-            .iter()
-            .find(|(segments, day, _)| *segments == key && *day == today)
-            .map(|(_, _, found)| Arc::clone(found))
-    };
-    if let Some(found) = cached(&VALIDITIES.lock().unwrap_or_else(|e| e.into_inner())) {
-        return Ok(found);
-    }
-    let found = Arc::new(compute_validities(searcher, fields, today)?);
-    let mut cache = VALIDITIES.lock().unwrap_or_else(|e| e.into_inner());
-    if cached(&cache).is_none() {
-        if cache.len() == VALIDITIES_KEPT {
-            cache.remove(0);
-        }
-        cache.push((key, today, Arc::clone(&found)));
-    }
-    Ok(found)
+    VALIDITIES.get(searcher, today, || {
+        compute_validities(searcher, fields, today)
+    })
 }
 
 /// [`validities`] from one pass over the fast fields: chains by version key, repeals by

@@ -11,6 +11,7 @@ pub mod budget;
 pub mod counting;
 pub mod facets;
 pub mod filter_query;
+mod generation;
 pub mod graph;
 mod ids;
 pub mod phrase;
@@ -32,6 +33,7 @@ pub use request::{
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use related::related_query;
@@ -45,6 +47,7 @@ use tantivy::{
 
 use crate::analysis::citations::{Citation, Links};
 use crate::analysis::expansion::expansions;
+use crate::analysis::expansion::Thesaurus;
 use crate::analysis::matching::Pattern;
 use crate::analysis::structure::{articles, parts};
 use crate::document::{format_day, Document, GraphFilter, MetaField};
@@ -343,8 +346,21 @@ impl Engine {
 
     /// What the engine makes of `text`: its normalised form, units, words and, for a query,
     /// each term's forms with this engine's synonyms.
-    pub fn analyze(&self, text: &str) -> analyze::Analysis {
-        analyze::analyze(text, &self.synonyms.current())
+    pub fn analyze(&self, text: &str) -> Result<analyze::Analysis> {
+        let searcher = self.reader.searcher();
+        Ok(analyze::analyze(text, &*self.thesaurus(&searcher)?))
+    }
+
+    /// The thesaurus searches of `searcher` expand with: the shipped one, the user's file (as
+    /// it is now) and the short forms `searcher`'s texts define.
+    fn thesaurus(&self, searcher: &Searcher) -> Result<Arc<Thesaurus>> {
+        let current = self.synonyms.current();
+        let defined = synonyms::defined_short_forms(searcher).map_err(|e| self.error(e))?;
+        Ok(if defined.is_empty() {
+            current
+        } else {
+            Arc::new(current.with_defined(defined))
+        })
     }
 
     /// The index directory.
@@ -363,12 +379,12 @@ impl Engine {
         request.validate()?;
         let tree = request.tree()?;
         let budget = self.time_budget.map_or_else(Budget::unlimited, Budget::new);
-        let thesaurus = self.synonyms.current();
+        let searcher = self.reader.searcher();
+        let thesaurus = self.thesaurus(&searcher)?;
         let planner = || Planner::new(&self.fields, &thesaurus, budget.clone()).typed(&request.q);
         let plan = planner().plan(&tree);
         let mut ranking = plan.query.box_clone();
         let query = BudgetQuery::new(plan.query, budget.clone());
-        let searcher = self.reader.searcher();
         // Collapsed, a page of hits is cut from the groups of the best `fetch` documents.
         let (fetch, skip) = if request.collapse {
             (collapse_fetch(request.offset + request.limit), 0)
@@ -603,7 +619,8 @@ impl Engine {
     /// The stored documents are read one at a time as [`Matches::documents`] is walked.
     /// A request whose `q` is empty matches every document its filters let through.
     pub fn all_matches(&self, request: &SearchRequest) -> Result<Matches> {
-        let thesaurus = self.synonyms.current();
+        let searcher = self.reader.searcher();
+        let thesaurus = self.thesaurus(&searcher)?;
         let (plan, terms) = if request.q.trim().is_empty() {
             let query: Box<dyn Query> = match request.filter_tree()? {
                 Some(tree) => {
@@ -629,7 +646,6 @@ impl Engine {
                 .plan(&tree);
             (plan, terms)
         };
-        let searcher = self.reader.searcher();
         let total = searcher
             .search(plan.query.as_ref(), &Count)
             .map_err(|e| self.error(e))?;
@@ -678,14 +694,14 @@ impl Engine {
     /// and benchmarks: no stored text is read).
     pub fn matching_ids(&self, q: &str) -> Result<Vec<String>> {
         // The matcher alone: ranking clauses would only cost time here.
-        let thesaurus = self.synonyms.current();
+        let searcher = self.reader.searcher();
+        let thesaurus = self.thesaurus(&searcher)?;
         let matcher = Planner::new(&self.fields, &thesaurus, Budget::unlimited()).node(&parse(q)?);
         let plan = Plan {
             query: matcher,
             highlights: Vec::new(),
             optional_terms: Vec::new(),
         };
-        let searcher = self.reader.searcher();
         let addresses = searcher
             .search(plan.query.as_ref(), &tantivy::collector::DocSetCollector)
             .map_err(|e| self.error(e))?;
@@ -752,9 +768,13 @@ impl Engine {
         let truncated = cut_for_view(&mut document.body, from)?;
         let highlights = match q.map(str::trim).filter(|q| !q.is_empty()) {
             Some(q) => {
-                Planner::new(&self.fields, &self.synonyms.current(), Budget::unlimited())
-                    .plan(&parse(q)?)
-                    .highlights
+                Planner::new(
+                    &self.fields,
+                    &*self.thesaurus(&searcher)?,
+                    Budget::unlimited(),
+                )
+                .plan(&parse(q)?)
+                .highlights
             }
             None => Vec::new(),
         };

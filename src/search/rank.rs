@@ -41,8 +41,8 @@ pub mod weights {
     /// this share: a document that has the words apart still speaks of the topic, but less
     /// surely than one with the term itself.
     pub const WORDS_FACTOR: f32 = 0.3;
-    /// An abbreviation or a synonym (无人驾驶航空器 for 无人机, 科创 for 科技创新), or the
-    /// other script, against the term as typed.
+    /// An abbreviation, a short form's full form a text defines, or a synonym (无人驾驶航空器
+    /// for 无人机, 科创 for 科技创新), or the other script, against the term as typed.
     pub const EXPANSION_FACTOR: f32 = 0.9;
     /// A related term (一网通办 for 电子政务) against the term as typed.
     pub const RELATED_FACTOR: f32 = 0.6;
@@ -51,7 +51,7 @@ pub mod weights {
     pub fn form_factor(kind: Kind) -> f32 {
         match kind {
             Kind::Typed => 1.0,
-            Kind::Script | Kind::Abbreviation | Kind::Synonym => EXPANSION_FACTOR,
+            Kind::Script | Kind::Abbreviation | Kind::Defined | Kind::Synonym => EXPANSION_FACTOR,
             Kind::Related => RELATED_FACTOR,
         }
     }

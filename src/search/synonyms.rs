@@ -1,12 +1,72 @@
 //! The thesaurus a search expands terms with: the shipped one, plus a user's file that is
-//! reread when it changes (so `serve` picks up edits without a restart or a reindex).
+//! reread when it changes (so `serve` picks up edits without a restart or a reindex), plus the
+//! short forms the indexed texts define ([`defined_short_forms`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
+use std::collections::{BTreeMap, HashMap};
+
+use tantivy::Searcher;
+
+use super::generation::PerGeneration;
+use crate::analysis::definitions::ShortForm;
 use crate::analysis::expansion::Thesaurus;
 use crate::error::Result;
+
+/// Full forms kept for one short form, those defined by the most texts first (自贸区 may stand
+/// for several free-trade zones).
+const FULL_FORMS_KEPT: usize = 3;
+
+/// [`defined_short_forms`] per index generation.
+static DEFINED: PerGeneration<(), Vec<ShortForm>> = PerGeneration::new();
+
+/// The short forms the texts of `searcher` define (the `short_forms` fast field of every live
+/// document), each short form with at most [`FULL_FORMS_KEPT`] full forms, those defined by
+/// the most texts first. Read once per index generation, so a search always expands with
+/// exactly what the indexed texts define, after any incremental reindex.
+pub fn defined_short_forms(searcher: &Searcher) -> tantivy::Result<Arc<Vec<ShortForm>>> {
+    DEFINED.get(searcher, (), || {
+        let mut texts: HashMap<String, usize> = HashMap::new();
+        for segment in searcher.segment_readers() {
+            let Some(column) = segment.fast_fields().str("short_forms")? else {
+                continue;
+            };
+            let mut key = String::new();
+            for doc in segment.doc_ids_alive() {
+                for ordinal in column.term_ords(doc) {
+                    key.clear();
+                    column.ord_to_str(ordinal, &mut key)?;
+                    *texts.entry(key.clone()).or_default() += 1;
+                }
+            }
+        }
+        let mut by_short: BTreeMap<String, Vec<(usize, String)>> = BTreeMap::new();
+        for (key, count) in texts {
+            if let Some(pair) = ShortForm::from_key(&key) {
+                by_short
+                    .entry(pair.short)
+                    .or_default()
+                    .push((count, pair.full));
+            }
+        }
+        let mut defined = Vec::new();
+        for (short, mut fulls) in by_short {
+            fulls.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+            defined.extend(
+                fulls
+                    .into_iter()
+                    .take(FULL_FORMS_KEPT)
+                    .map(|(_, full)| ShortForm {
+                        short: short.clone(),
+                        full,
+                    }),
+            );
+        }
+        Ok(defined)
+    })
+}
 
 /// The shipped thesaurus, or the shipped one with a user's file, kept current.
 pub struct Synonyms {

@@ -292,7 +292,7 @@ pub fn routes(
         .then(
             |params: HashMap<String, String>, engine: Arc<Engine>| async move {
                 match analyze_text(&params) {
-                    Ok(text) => blocking(move || Ok(engine.analyze(&text))).await,
+                    Ok(text) => blocking(move || engine.analyze(&text)).await,
                     Err(error) => reply_result::<()>(Err(error)),
                 }
             },

@@ -124,3 +124,45 @@ fn explain_breaks_the_score_into_its_parts() {
         assert!(text.contains(part), "no {part} in {text}");
     }
 }
+
+#[test]
+fn short_forms_the_texts_define_expand_queries_while_a_text_defines_them() {
+    use std::collections::BTreeSet;
+    let corpus = tempfile::tempdir().unwrap();
+    let zhejiang = corpus.path().join("浙江");
+    copy_folder(&sample_corpus().join("地方性法规/浙江"), &zhejiang);
+    copy_folder(
+        &sample_corpus().join("行政法"),
+        &corpus.path().join("行政法"),
+    );
+    let roots = [corpus.path().to_path_buf()];
+    let index = tempfile::tempdir().unwrap();
+    let _fresh = index_both_ways(&roots, index.path());
+    let engine = Engine::open(index.path()).unwrap();
+    // 杭州市科学技术进步条例 writes `科学技术协会（以下简称科协）`: 科协 also finds the texts
+    // that write only the full form (科学技术进步法, 舟山).
+    let found: BTreeSet<String> = engine.matching_ids("科协").unwrap().into_iter().collect();
+    let full = quoted_ids(&engine, "科学技术协会");
+    let literal = quoted_ids(&engine, "科协");
+    assert!(!full.is_subset(&literal), "{full:?} {literal:?}");
+    assert_eq!(found, &full | &literal);
+    let analysis = engine.analyze("科协").unwrap();
+    assert!(
+        analysis.terms[0]
+            .forms
+            .iter()
+            .any(|form| form.text == "科学技术协会" && form.kind == "defined"),
+        "{analysis:?}"
+    );
+    drop(engine);
+    // Once no indexed text defines it, 科协 is only itself, after an incremental reindex as
+    // after a full one.
+    std::fs::remove_file(zhejiang.join("杭州市科学技术进步条例(2011-12-07).md")).unwrap();
+    let fresh = index_both_ways(&roots, index.path());
+    for dir in [index.path(), fresh.path()] {
+        let engine = Engine::open(dir).unwrap();
+        let found: BTreeSet<String> = engine.matching_ids("科协").unwrap().into_iter().collect();
+        assert_eq!(found, quoted_ids(&engine, "科协"), "{}", dir.display());
+        assert!(!found.is_empty());
+    }
+}
