@@ -221,18 +221,25 @@ pub fn stored_links(document: &TantivyDocument, fields: &Fields) -> Links {
         .unwrap_or_default()
 }
 
-/// The 时效性 of the document at `address` on `today` (from [`validities`], computed once per
-/// index generation).
+/// The 时效性 of the document at `address` whose 施行 date is `effective`, on `today`, from its
+/// own chain and repealers (a search's hits and a document view ask for a few documents: the
+/// whole index's [`validities`] would cost the first search after every commit a pass over
+/// every repeal in the index).
 pub fn validity(
     searcher: &Searcher,
     fields: &Fields,
     address: DocAddress,
+    effective: Option<time::Date>,
     today: time::Date,
 ) -> tantivy::Result<Validity> {
-    Ok(validities(searcher, fields, today)?
-        .get(&address)
-        .copied()
-        .unwrap_or(Validity::InForce))
+    let chain = versions::chain_of(searcher, fields, address)?;
+    let repealed = !repealers(searcher, fields, address)?.is_empty();
+    Ok(Validity::of(
+        repealed,
+        chain.has_newer_than(address),
+        effective,
+        today,
+    ))
 }
 
 /// The 时效性 of every document not 现行有效.

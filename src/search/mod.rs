@@ -261,6 +261,8 @@ struct Shown {
     versions: usize,
     /// The other versions that match, newest first (collapsed searches only).
     other_versions: Vec<String>,
+    /// Whether a newer version exists.
+    superseded: bool,
 }
 
 impl Shown {
@@ -271,6 +273,7 @@ impl Shown {
             address,
             versions: chain.len().max(1),
             other_versions: Vec::new(),
+            superseded: chain.has_newer_than(address),
         }
     }
 }
@@ -548,6 +551,7 @@ impl Engine {
                 address: group.shown,
                 versions: group.chain.len(),
                 other_versions: group.other_matching,
+                superseded: group.chain.has_newer_than(group.shown),
             })
             .collect())
     }
@@ -576,8 +580,10 @@ impl Engine {
             hit.missing = missing;
             hit.versions = shown.versions;
             hit.other_versions = shown.other_versions;
-            hit.validity = graph::validity(searcher, &self.fields, address, today)
-                .map_err(|e| self.error(e))?;
+            let repealed = !graph::repealers(searcher, &self.fields, address)
+                .map_err(|e| self.error(e))?
+                .is_empty();
+            hit.validity = Validity::of(repealed, shown.superseded, hit.metadata.effective, today);
             if request.explain {
                 let explanation = ranking
                     .explain(searcher, address)
@@ -763,7 +769,7 @@ impl Engine {
             .find(&searcher, id)?
             .ok_or_else(|| Error::DocumentNotFound { id: id.to_string() })?;
         let mut document = stored_document(&stored, &self.fields);
-        let (validity, versions) = self.versions_of(&searcher, address)?;
+        let (validity, versions) = self.versions_of(&searcher, address, &document)?;
         let repealed_by = self.repeals_of(&searcher, address)?;
         let truncated = cut_for_view(&mut document.body, from)?;
         let highlights = match q.map(str::trim).filter(|q| !q.is_empty()) {
@@ -1000,8 +1006,14 @@ impl Engine {
                 .ok_or_else(|| Error::DocumentNotFound { id: id.to_string() })?;
             let document = stored_document(&stored, &self.fields);
             // Its status only: the chain's ids, not its members' stored texts.
-            let status = graph::validity(&searcher, &self.fields, address, versions::today())
-                .map_err(|e| self.error(e))?;
+            let status = graph::validity(
+                &searcher,
+                &self.fields,
+                address,
+                document.metadata.effective,
+                versions::today(),
+            )
+            .map_err(|e| self.error(e))?;
             let info = VersionInfo {
                 id: document.id,
                 title: document.title,
@@ -1027,12 +1039,19 @@ impl Engine {
         &self,
         searcher: &Searcher,
         address: DocAddress,
+        document: &Document,
     ) -> Result<(Validity, Vec<VersionInfo>)> {
         let chain =
             versions::chain_of(searcher, &self.fields, address).map_err(|e| self.error(e))?;
         let today = versions::today();
-        let validity =
-            graph::validity(searcher, &self.fields, address, today).map_err(|e| self.error(e))?;
+        let validity = graph::validity(
+            searcher,
+            &self.fields,
+            address,
+            document.metadata.effective,
+            today,
+        )
+        .map_err(|e| self.error(e))?;
         if chain.len() < 2 {
             return Ok((validity, Vec::new()));
         }
@@ -1042,12 +1061,19 @@ impl Engine {
             .map(|member| {
                 let stored: TantivyDocument =
                     searcher.doc(member.address).map_err(|e| self.error(e))?;
+                let metadata = stored_metadata(&stored, &self.fields);
                 Ok(VersionInfo {
                     id: member.id.clone(),
                     title: text_value(&stored, self.fields.title).unwrap_or_default(),
                     date: member.date.map(format_day),
-                    status: graph::validity(searcher, &self.fields, member.address, today)
-                        .map_err(|e| self.error(e))?,
+                    status: graph::validity(
+                        searcher,
+                        &self.fields,
+                        member.address,
+                        metadata.effective,
+                        today,
+                    )
+                    .map_err(|e| self.error(e))?,
                 })
             })
             .collect::<Result<_>>()?;

@@ -2,11 +2,10 @@
 //! reread when it changes (so `serve` picks up edits without a restart or a reindex), plus the
 //! short forms the indexed texts define ([`defined_short_forms`]).
 
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
-
-use std::collections::{BTreeMap, HashMap};
 
 use tantivy::Searcher;
 
