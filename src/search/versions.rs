@@ -124,15 +124,65 @@ pub fn chain_of(
         &TermQuery::new(term, IndexRecordOption::Basic),
         &DocSetCollector,
     )?;
-    let members = found
-        .into_iter()
-        .map(|address| member(searcher, address))
+    // Versions are told apart by their dates, which are cheap to read: the ids (a string
+    // column) are read only for the documents whose date no other shares, so a text filed as
+    // many same-dated parts or copies costs one read each, not one per part.
+    let dated = dates_of(searcher, found);
+    let own_date = dated
+        .iter()
+        .find(|(member, _)| *member == address)
+        .map(|(_, date)| *date);
+    let shared = |date: Option<time::Date>| dated.iter().filter(|(_, d)| *d == date).count() > 1;
+    if own_date.is_none_or(shared) {
+        return alone(searcher);
+    }
+    let members = dated
+        .iter()
+        .filter(|(_, date)| !shared(*date))
+        .map(|(member_address, _)| member(searcher, *member_address))
         .collect::<tantivy::Result<Vec<_>>>()?;
     let chain = versions_among(members);
-    if chain.len() < 2 || !chain.contains(address) {
+    if chain.len() < 2 {
         return alone(searcher);
     }
     Ok(chain)
+}
+
+/// The date of the document at `address`, from the fast field.
+fn date_of(searcher: &Searcher, address: DocAddress) -> Option<time::Date> {
+    dates_of(searcher, [address])
+        .pop()
+        .and_then(|(_, date)| date)
+}
+
+/// The dates of the documents at `addresses`, from the fast field, opened once per segment.
+fn dates_of(
+    searcher: &Searcher,
+    addresses: impl IntoIterator<Item = DocAddress>,
+) -> Vec<(DocAddress, Option<time::Date>)> {
+    let mut columns: Vec<Option<Option<tantivy::columnar::Column<tantivy::DateTime>>>> =
+        vec![None; searcher.segment_readers().len()];
+    addresses
+        .into_iter()
+        .map(|address| {
+            let column = columns
+                .get_mut(address.segment_ord as usize)
+                .map(|slot| {
+                    slot.get_or_insert_with(|| {
+                        searcher
+                            .segment_reader(address.segment_ord)
+                            .fast_fields()
+                            .date(MetaField::Date.name())
+                            .ok()
+                    })
+                })
+                .and_then(|column| column.as_ref());
+            let date = column
+                .and_then(|column| column.first(address.doc_id))
+                .map(|day| day.into_utc().date());
+            (address, date)
+        })
+        .collect()
 }
 
 /// The chain that `members`, documents sharing a version key, make: oldest first, without
@@ -147,17 +197,10 @@ pub(crate) fn versions_among(mut members: Vec<Member>) -> Chain {
 
 /// The chain member at `address`: its id and date from the fast fields.
 pub(crate) fn member(searcher: &Searcher, address: DocAddress) -> tantivy::Result<Member> {
-    let date = searcher
-        .segment_reader(address.segment_ord)
-        .fast_fields()
-        .date(MetaField::Date.name())
-        .ok()
-        .and_then(|column| column.first(address.doc_id))
-        .map(|day| day.into_utc().date());
     Ok(Member {
         address,
         id: fast_str(searcher, address, "id")?.unwrap_or_default(),
-        date,
+        date: date_of(searcher, address),
     })
 }
 
