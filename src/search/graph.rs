@@ -78,40 +78,39 @@ fn holding(
     Ok(found)
 }
 
-/// The versions of the one instrument that `target`, written in `by`, names; empty when it
-/// names no indexed document or several instruments.
-fn instrument_named(
-    searcher: &Searcher,
-    fields: &Fields,
-    by: &Node,
-    target: &str,
-) -> tantivy::Result<Vec<Node>> {
-    let mut instruments: BTreeMap<String, Vec<Node>> = BTreeMap::new();
-    for address in holding(searcher, fields.cite_target, target)? {
-        if address != by.address {
-            let node = node(searcher, address)?;
-            instruments
-                .entry(node.instrument.clone())
-                .or_default()
-                .push(node);
-        }
+/// The documents answering to `target` (whose citations look like it), as nodes. Read once
+/// per target and resolved for each document naming it ([`cited_among`], [`repealed_among`]):
+/// a target named by many documents costs its answering documents once, not once each.
+pub fn answering(searcher: &Searcher, fields: &Fields, target: &str) -> tantivy::Result<Vec<Node>> {
+    holding(searcher, fields.cite_target, target)?
+        .into_iter()
+        .map(|address| node(searcher, address))
+        .collect()
+}
+
+/// Of the documents `answering` to a target written in `by`, the versions of the one
+/// instrument it names; empty when they are no indexed document or several instruments.
+fn instrument_among(by: &Node, answering: &[Node]) -> Vec<Node> {
+    let mut instruments: BTreeMap<&str, Vec<&Node>> = BTreeMap::new();
+    for node in answering.iter().filter(|node| node.address != by.address) {
+        instruments.entry(&node.instrument).or_default().push(node);
     }
     if instruments.len() > 1 {
-        let same_region = |nodes: &Vec<Node>| by.region.is_some() && nodes[0].region == by.region;
-        let national = |nodes: &Vec<Node>| nodes[0].region.is_none();
+        let same_region = |nodes: &Vec<&Node>| by.region.is_some() && nodes[0].region == by.region;
+        let national = |nodes: &Vec<&Node>| nodes[0].region.is_none();
         if instruments.values().any(same_region) {
             instruments.retain(|_, nodes| same_region(nodes));
         } else {
             instruments.retain(|_, nodes| national(nodes));
         }
     }
-    let mut named = match instruments.len() {
-        1 => instruments.into_values().next().unwrap_or_default(),
+    let mut named: Vec<Node> = match instruments.len() {
+        1 => instruments.into_values().flatten().cloned().collect(),
         _ => Vec::new(),
     };
     // By id, not by where a segment merge left them.
     named.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(named)
+    named
 }
 
 /// The documents a citation of `target` in `by` names: the version of the instrument in force
@@ -123,7 +122,12 @@ pub fn cited(
     by: &Node,
     target: &str,
 ) -> tantivy::Result<Vec<Node>> {
-    let versions = instrument_named(searcher, fields, by, target)?;
+    Ok(cited_among(by, &answering(searcher, fields, target)?))
+}
+
+/// [`cited`], given the documents [`answering`] to the target.
+pub fn cited_among(by: &Node, answering: &[Node]) -> Vec<Node> {
+    let versions = instrument_among(by, answering);
     let dates = versions.iter().map(|node| node.date);
     let chosen = match by.date {
         Some(day) => dates
@@ -133,10 +137,10 @@ pub fn cited(
             .or_else(|| dates.min()),
         None => dates.max(),
     };
-    Ok(versions
+    versions
         .into_iter()
         .filter(|node| Some(node.date) == chosen)
-        .collect())
+        .collect()
 }
 
 /// The documents a repeal of `target` in `by` ends: every version of the instrument older than
@@ -147,12 +151,17 @@ pub fn repealed(
     by: &Node,
     target: &str,
 ) -> tantivy::Result<Vec<Node>> {
-    let mut versions = instrument_named(searcher, fields, by, target)?;
+    Ok(repealed_among(by, &answering(searcher, fields, target)?))
+}
+
+/// [`repealed`], given the documents [`answering`] to the target.
+pub fn repealed_among(by: &Node, answering: &[Node]) -> Vec<Node> {
+    let mut versions = instrument_among(by, answering);
     versions.retain(|node| match (node.date, by.date) {
         (Some(date), Some(repeal)) => date < repeal,
         _ => true,
     });
-    Ok(versions)
+    versions
 }
 
 /// The documents that repeal the document at `address`, each with the target it was named by.
@@ -163,9 +172,14 @@ pub fn repealers(
 ) -> tantivy::Result<Vec<(Node, String)>> {
     let mut found = Vec::new();
     for target in fast_strs(searcher, address, "cite_target")? {
-        for by in holding(searcher, fields.repeals, &target)? {
+        let repealing = holding(searcher, fields.repeals, &target)?;
+        if repealing.is_empty() {
+            continue;
+        }
+        let answering = answering(searcher, fields, &target)?;
+        for by in repealing {
             let by = node(searcher, by)?;
-            if repealed(searcher, fields, &by, &target)?
+            if repealed_among(&by, &answering)
                 .iter()
                 .any(|node| node.address == address)
             {
@@ -184,12 +198,17 @@ pub fn citers(
 ) -> tantivy::Result<Vec<(Node, Vec<String>)>> {
     let mut found: BTreeMap<DocAddress, (Node, Vec<String>)> = BTreeMap::new();
     for target in fast_strs(searcher, address, "cite_target")? {
-        for by in holding(searcher, fields.cites, &target)? {
+        let citing = holding(searcher, fields.cites, &target)?;
+        if citing.iter().all(|by| *by == address) {
+            continue;
+        }
+        let answering = answering(searcher, fields, &target)?;
+        for by in citing {
             if by == address {
                 continue;
             }
             let by = node(searcher, by)?;
-            if cited(searcher, fields, &by, &target)?
+            if cited_among(&by, &answering)
                 .iter()
                 .any(|node| node.address == address)
             {
@@ -315,14 +334,25 @@ fn compute_validities(
             superseded.extend(older.iter().map(|member| member.address));
         }
     }
-    let mut repealed_set = HashSet::new();
+    // Each distinct target is resolved once, for every document repealing it.
+    let mut by_target: BTreeMap<String, Vec<DocAddress>> = BTreeMap::new();
     for (address, target) in repeal_targets {
-        let by = node(searcher, address)?;
-        repealed_set.extend(
-            repealed(searcher, fields, &by, &target)?
-                .into_iter()
-                .map(|node| node.address),
-        );
+        by_target.entry(target).or_default().push(address);
+    }
+    let mut repealed_set = HashSet::new();
+    for (target, repealing) in by_target {
+        let answering = answering(searcher, fields, &target)?;
+        if answering.is_empty() {
+            continue;
+        }
+        for address in repealing {
+            let by = node(searcher, address)?;
+            repealed_set.extend(
+                repealed_among(&by, &answering)
+                    .into_iter()
+                    .map(|node| node.address),
+            );
+        }
     }
     let mut out = HashMap::new();
     for address in superseded
