@@ -292,30 +292,17 @@ fn compute_validities(
     let mut repeal_targets = Vec::new();
     for (ord, segment) in searcher.segment_readers().iter().enumerate() {
         let fast = segment.fast_fields();
-        let ids = fast.str("id")?;
-        let keys = fast.str("version_key")?;
-        let repeals = fast.str("repeals")?;
+        let ids = super::ids::table(searcher, ord as u32, "id")?;
+        let keys = super::ids::table(searcher, ord as u32, "version_key")?;
+        let repeals = super::ids::table(searcher, ord as u32, "repeals")?;
         let dates = fast.date(MetaField::Date.name())?;
         let effectives = fast.date(MetaField::Effective.name())?;
-        let mut text = String::new();
         for doc in segment.doc_ids_alive() {
             let address = DocAddress::new(ord as u32, doc);
-            let mut read =
-                |column: &Option<tantivy::columnar::StrColumn>| -> tantivy::Result<Vec<String>> {
-                    let mut out = Vec::new();
-                    if let Some(column) = column {
-                        for ordinal in column.term_ords(doc) {
-                            text.clear();
-                            column.ord_to_str(ordinal, &mut text)?;
-                            out.push(text.clone());
-                        }
-                    }
-                    Ok(out)
-                };
-            let id = read(&ids)?.pop().unwrap_or_default();
-            let key = read(&keys)?.pop().unwrap_or_default();
-            for target in read(&repeals)? {
-                repeal_targets.push((address, target));
+            let id = ids.first(doc).to_string();
+            let key = keys.first(doc).to_string();
+            for target in repeals.values(doc) {
+                repeal_targets.push((address, target.to_string()));
             }
             let date = dates.first(doc).map(|day| day.into_utc().date());
             chains

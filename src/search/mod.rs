@@ -4,7 +4,7 @@
 //! [`request`] holds what a search is asked and answers; [`plan`] turns a query tree into one
 //! Tantivy query; [`phrase`] and [`proximity`] are the exact-matching queries it uses;
 //! [`budget`] bounds the time a search may take; [`mod@snippet`] finds the passage to show;
-//! [`facets`] counts; `ids` resolves document ids quickly.
+//! [`facets`] counts; `ids` reads string fast fields (ids, version keys, regions, targets) through per-segment tables.
 
 pub mod analyze;
 pub mod budget;
@@ -13,7 +13,7 @@ pub mod facets;
 pub mod filter_query;
 mod generation;
 pub mod graph;
-mod ids;
+pub(crate) mod ids;
 pub mod phrase;
 pub mod plan;
 pub mod proximity;
@@ -58,7 +58,6 @@ use crate::index::schema::{
 use crate::query::{parse, requires_every_term};
 use budget::{Budget, BudgetQuery};
 use facets::{FacetCollector, FacetCount, Facets};
-use ids::IdTables;
 use plan::{Plan, Planner};
 use snippet::{highlight, snippet};
 pub use synonyms::Synonyms;
@@ -293,7 +292,6 @@ pub struct Engine {
     #[allow(dead_code)]
     index: Index,
     time_budget: Option<Duration>,
-    ids: IdTables,
     synonyms: Synonyms,
 }
 
@@ -320,7 +318,6 @@ impl Engine {
             reader,
             index,
             time_budget: Some(DEFAULT_TIME_BUDGET),
-            ids: IdTables::default(),
             synonyms: Synonyms::default(),
         })
     }
@@ -717,12 +714,10 @@ impl Engine {
             let table = match tables.entry(address.segment_ord) {
                 std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
                 std::collections::btree_map::Entry::Vacant(entry) => entry.insert(
-                    self.ids
-                        .of(&searcher, address.segment_ord)
-                        .map_err(|e| self.error(e))?,
+                    ids::table(&searcher, address.segment_ord, "id").map_err(|e| self.error(e))?,
                 ),
             };
-            ids.push(table.id(address.doc_id).to_string());
+            ids.push(table.first(address.doc_id).to_string());
         }
         Ok(ids)
     }

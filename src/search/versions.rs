@@ -80,23 +80,14 @@ pub(crate) fn fast_str(
     Ok(fast_strs(searcher, address, field)?.into_iter().next())
 }
 
-/// Every value of the string fast field `field` of the document at `address`.
+/// Every value of the string fast field `field` of the document at `address` (from the
+/// segment's table, [`super::ids`]).
 pub(crate) fn fast_strs(
     searcher: &Searcher,
     address: DocAddress,
     field: &str,
 ) -> tantivy::Result<Vec<String>> {
-    let segment = searcher.segment_reader(address.segment_ord);
-    let Some(column) = segment.fast_fields().str(field)? else {
-        return Ok(Vec::new());
-    };
-    let mut out = Vec::new();
-    for ordinal in column.term_ords(address.doc_id) {
-        let mut value = String::new();
-        column.ord_to_str(ordinal, &mut value)?;
-        out.push(value);
-    }
-    Ok(out)
+    super::ids::values(searcher, address, field)
 }
 
 /// The chain of the document at `address`: every document sharing its version key, oldest
