@@ -59,10 +59,13 @@ impl StrTable {
 /// last are kept first.
 const KEPT: usize = 256;
 
-/// The tables made so far, by segment and field.
-static TABLES: Mutex<Option<HashMap<(SegmentId, String), Arc<StrTable>>>> = Mutex::new(None);
+/// Tables by segment and field.
+type Tables = HashMap<(SegmentId, String), Arc<StrTable>>;
 
-fn tables() -> MutexGuard<'static, Option<HashMap<(SegmentId, String), Arc<StrTable>>>> {
+/// The tables made so far.
+static TABLES: Mutex<Option<Tables>> = Mutex::new(None);
+
+fn tables() -> MutexGuard<'static, Option<Tables>> {
     TABLES.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
