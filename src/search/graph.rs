@@ -81,7 +81,7 @@ fn holding(
 /// The documents answering to `target` (whose citations look like it), as nodes. Read once
 /// per target and resolved for each document naming it ([`cited_among`], [`repealed_among`]):
 /// a target named by many documents costs its answering documents once, not once each.
-pub fn answering(searcher: &Searcher, fields: &Fields, target: &str) -> tantivy::Result<Vec<Node>> {
+fn answering(searcher: &Searcher, fields: &Fields, target: &str) -> tantivy::Result<Vec<Node>> {
     holding(searcher, fields.cite_target, target)?
         .into_iter()
         .map(|address| node(searcher, address))
@@ -126,7 +126,7 @@ pub fn cited(
 }
 
 /// [`cited`], given the documents [`answering`] to the target.
-pub fn cited_among(by: &Node, answering: &[Node]) -> Vec<Node> {
+fn cited_among(by: &Node, answering: &[Node]) -> Vec<Node> {
     let versions = instrument_among(by, answering);
     let dates = versions.iter().map(|node| node.date);
     let chosen = match by.date {
@@ -155,7 +155,7 @@ pub fn repealed(
 }
 
 /// [`repealed`], given the documents [`answering`] to the target.
-pub fn repealed_among(by: &Node, answering: &[Node]) -> Vec<Node> {
+fn repealed_among(by: &Node, answering: &[Node]) -> Vec<Node> {
     let mut versions = instrument_among(by, answering);
     versions.retain(|node| match (node.date, by.date) {
         (Some(date), Some(repeal)) => date < repeal,

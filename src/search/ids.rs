@@ -55,12 +55,12 @@ impl StrTable {
     }
 }
 
-/// The tables kept, across every index open in the process: those of the segments searched
-/// last are kept first.
+/// Past this many tables (across every index open in the process), making a new one first drops
+/// those of segments the searcher making it no longer has.
 const KEPT: usize = 256;
 
 /// Tables by segment and field.
-type Tables = HashMap<(SegmentId, String), Arc<StrTable>>;
+type Tables = HashMap<(SegmentId, &'static str), Arc<StrTable>>;
 
 /// The tables made so far.
 static TABLES: Mutex<Option<Tables>> = Mutex::new(None);
@@ -70,9 +70,9 @@ fn tables() -> MutexGuard<'static, Option<Tables>> {
 }
 
 /// The table of the string fast field `field` in segment `ord` of `searcher`.
-pub fn table(searcher: &Searcher, ord: u32, field: &str) -> tantivy::Result<Arc<StrTable>> {
+pub fn table(searcher: &Searcher, ord: u32, field: &'static str) -> tantivy::Result<Arc<StrTable>> {
     let segment = searcher.segment_reader(ord);
-    let key = (segment.segment_id(), field.to_string());
+    let key = (segment.segment_id(), field);
     if let Some(table) = tables().as_ref().and_then(|tables| tables.get(&key)) {
         return Ok(table.clone());
     }
@@ -97,7 +97,7 @@ pub fn table(searcher: &Searcher, ord: u32, field: &str) -> tantivy::Result<Arc<
 pub fn values(
     searcher: &Searcher,
     address: DocAddress,
-    field: &str,
+    field: &'static str,
 ) -> tantivy::Result<Vec<String>> {
     let table = table(searcher, address.segment_ord, field)?;
     Ok(table.values(address.doc_id).map(String::from).collect())

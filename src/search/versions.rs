@@ -75,7 +75,7 @@ pub fn key_of(searcher: &Searcher, address: DocAddress) -> tantivy::Result<Optio
 pub(crate) fn fast_str(
     searcher: &Searcher,
     address: DocAddress,
-    field: &str,
+    field: &'static str,
 ) -> tantivy::Result<Option<String>> {
     Ok(fast_strs(searcher, address, field)?.into_iter().next())
 }
@@ -85,7 +85,7 @@ pub(crate) fn fast_str(
 pub(crate) fn fast_strs(
     searcher: &Searcher,
     address: DocAddress,
-    field: &str,
+    field: &'static str,
 ) -> tantivy::Result<Vec<String>> {
     super::ids::values(searcher, address, field)
 }
