@@ -1,8 +1,9 @@
 //! A time budget for one search: once it is spent, matching stops and the search answers with
 //! what it found so far, marked as cut short.
 //!
-//! [`BudgetQuery`] wraps the query a search runs; its scorer checks the clock every
-//! `CHECK_EVERY` documents and ends the document stream when the budget is spent. Queries
+//! [`BudgetQuery`] wraps the matcher of the query a search runs (the planner puts it there,
+//! below the ranking, so that the top-k collector still prunes); its scorer checks the clock
+//! every `CHECK_EVERY` documents and ends the document stream when the budget is spent. Queries
 //! that do expensive work per candidate ([`super::proximity`] reads stored text) are
 //! [`FilterQuery`]s too, whose [`BudgetScorer`] checks the same [`Budget`] before each
 //! candidate.

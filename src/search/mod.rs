@@ -22,6 +22,7 @@ pub mod related;
 pub mod request;
 pub mod snippet;
 pub mod synonyms;
+pub mod top_k;
 pub mod versions;
 
 pub use request::{
@@ -56,7 +57,7 @@ use crate::index::schema::{
     last_build, open_index, stored_document, stored_metadata, text_value, Fields,
 };
 use crate::query::{parse, requires_every_term};
-use budget::{Budget, BudgetQuery};
+use budget::Budget;
 use facets::{FacetCollector, FacetCount, Facets};
 use plan::{Plan, Planner};
 use snippet::{highlight, snippet};
@@ -384,7 +385,9 @@ impl Engine {
         let planner = || Planner::new(&self.fields, &thesaurus, budget.clone()).typed(&request.q);
         let plan = planner().plan(&tree);
         let mut ranking = plan.query.box_clone();
-        let query = BudgetQuery::new(plan.query, budget.clone());
+        // (The plan's matcher checks the budget itself; wrapping the whole query would hide
+        // the ranking's pruning from the top-k collector.)
+        let query = plan.query;
         // Collapsed, a page of hits is cut from the groups of the best `fetch` documents.
         let (fetch, skip) = if request.collapse {
             (collapse_fetch(request.offset + request.limit), 0)
@@ -395,7 +398,17 @@ impl Engine {
         let facets = request.facets.then(FacetCollector::new);
         let (mut scored, total, facets): (Vec<(f32, DocAddress)>, usize, Option<Facets>) =
             match date_order(request.sort) {
-                None => searcher.search(&query, &(top.order_by_score(), Count, facets)),
+                // By relevance, the top k alone (pruned: not every match is scored) and the
+                // count and facets apart, over the matcher alone.
+                None => searcher
+                    .search(&query, &top.order_by_score())
+                    .and_then(|scored| {
+                        let (total, facets) = match facets {
+                            Some(facets) => searcher.search(&query, &(Count, Some(facets)))?,
+                            None => (searcher.search(&query, &Count)?, None),
+                        };
+                        Ok((scored, total, facets))
+                    }),
                 Some(order) => {
                     let by_date =
                         top.order_by_fast_field::<DateTime>(MetaField::Date.name(), order);
@@ -445,10 +458,11 @@ impl Engine {
         if let Some(relaxed) = relaxed {
             ranking = relaxed.query.box_clone();
             optional_terms = relaxed.optional_terms;
-            relaxed_query = BudgetQuery::new(relaxed.query, budget.clone());
+            relaxed_query = relaxed.query;
             let top = TopDocs::with_limit(fetch).and_offset(skip);
             let (hits, count) = searcher
-                .search(&relaxed_query, &(top.order_by_score(), Count))
+                .search(&relaxed_query, &top.order_by_score())
+                .and_then(|hits| Ok((hits, searcher.search(&relaxed_query, &Count)?)))
                 .map_err(|e| self.error(e))?;
             scored = hits;
             partial = count.saturating_sub(total);
@@ -1229,6 +1243,56 @@ impl Engine {
 mod tests {
     use super::*;
     use crate::analysis::expansion::Thesaurus;
+
+    /// The pruned top k (MaxScore, [`top_k`]) is, score for score and document for document,
+    /// the top k of Tantivy's Boolean query scoring every match, on the sample corpus, for
+    /// words, several words, OR, exclusions, quoted phrases, typed titles and relaxed plans.
+    #[test]
+    fn the_pruned_top_k_is_the_top_k_of_scoring_every_match() {
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let dir = tempfile::tempdir().unwrap();
+        crate::index::build_index(&[corpus], dir.path(), |_| {}).unwrap();
+        let engine = Engine::open(dir.path()).unwrap();
+        let searcher = engine.reader.searcher();
+        let thesaurus = engine.thesaurus(&searcher).unwrap();
+        let queries = [
+            "太湖",
+            "环境",
+            "生态 保护",
+            "长三角 一体化 发展",
+            "环境保护 OR 生态文明",
+            "水污染 防治 -条例",
+            "\"生态环境\"",
+            "太湖流域管理条例",
+            "中华人民共和国环境保护法",
+            "科技 创新 人才 金融",
+            "电子政务 一网通办",
+        ];
+        let mut compared = 0;
+        for q in queries {
+            let tree = parse(q).unwrap();
+            let planner = || Planner::new(&engine.fields, &thesaurus, Budget::unlimited()).typed(q);
+            let plans = [Some(planner().plan(&tree)), planner().plan_relaxed(&tree)];
+            for plan in plans.into_iter().flatten() {
+                let ranked = plan.query.downcast_ref::<top_k::Ranked>().unwrap();
+                let every_match = ranked.as_boolean_query();
+                for k in [1, 3, 10, 40] {
+                    let top = || TopDocs::with_limit(k).order_by_score();
+                    let pruned = searcher.search(plan.query.as_ref(), &top()).unwrap();
+                    // With a second collector, Tantivy scores every match.
+                    let (scored, total) = searcher.search(&every_match, &(top(), Count)).unwrap();
+                    let (unpruned, _) = searcher
+                        .search(plan.query.as_ref(), &(top(), Count))
+                        .unwrap();
+                    assert_eq!(pruned, scored, "{q}, top {k} of {total}");
+                    assert_eq!(unpruned, scored, "{q}, top {k} of {total}");
+                    assert_eq!(pruned.len(), k.min(total), "{q}");
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared >= 60, "{compared}");
+    }
 
     #[test]
     fn a_spent_budget_stops_building_hits_and_time_builds_them_all() {

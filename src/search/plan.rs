@@ -7,23 +7,24 @@
 //! * matcher, quoted term: the phrase occurs in the title or the body (gram/char views: exact);
 //! * matcher, unquoted term: the term or one of its expansions (abbreviations, traditional /
 //!   simplified forms) occurs, or the document has all the term's jieba words;
-//! * ranking: BM25 over jieba words (title words boosted), plus a constant per term for an
-//!   exact-substring match in the title or the body, so substring matches rank above scattered
-//!   ones, plus constants when the whole query occurs as a phrase or is a document's title.
+//! * ranking: a [`Ranking`] tree of BM25F scores ([`super::rank`]): per term, the best of its
+//!   forms plus its jieba words at a share; the whole query as one more term; a constant when
+//!   the query is a document's title. The plan is a [`Ranked`] query ([`super::top_k`]), which
+//!   finds the top k without scoring every match.
 
 use std::ops::Bound;
 
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EmptyQuery, Occur,
-    Query, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, ConstScoreQuery, EmptyQuery, Occur, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Term};
 
-use super::budget::Budget;
+use super::budget::{Budget, BudgetQuery};
 use super::graph::GraphQuery;
 use super::phrase::GramPhraseQuery;
 use super::proximity::{proximity_query, TermPatterns};
-use super::rank::{weights, PartTerms, TermScore};
+use super::rank::{weights, PartTerms, Ranking, TermScore};
+use super::top_k::Ranked;
 use super::versions::today;
 use crate::analysis::expansion::{query_forms, Form, Kind, Thesaurus};
 use crate::analysis::matching::Pattern;
@@ -54,7 +55,7 @@ pub struct Planner<'a> {
     budget: Budget,
     highlights: Vec<Pattern>,
     /// One ranking clause per positive term, in query order.
-    ranking: Vec<Box<dyn Query>>,
+    ranking: Vec<Ranking>,
     /// The query's positive terms as typed (an expansion that is one of them is skipped).
     query_terms: Vec<String>,
     /// The query text as typed, when known: a title typed with its punctuation
@@ -88,7 +89,7 @@ impl<'a> Planner<'a> {
     pub fn plan(mut self, tree: &Node) -> Plan {
         self.query_terms = query_terms(tree);
         let matcher = filter(self.node(tree));
-        self.finish(matcher, tree, Vec::new())
+        self.finish(matcher, 0.0, tree, Vec::new())
     }
 
     /// The query that also matches documents lacking some of the query's terms, when the
@@ -128,21 +129,28 @@ impl<'a> Planner<'a> {
                 node => required.push((Occur::Must, filter(self.node(node)))),
             }
         }
+        let coverage_ceiling = weights::COVERAGE * coverage.len() as f32;
         required.push((Occur::Must, Box::new(BooleanQuery::new(coverage))));
-        Some(self.finish(Box::new(BooleanQuery::new(required)), tree, optional_terms))
+        Some(self.finish(
+            Box::new(BooleanQuery::new(required)),
+            coverage_ceiling,
+            tree,
+            optional_terms,
+        ))
     }
 
-    /// `matcher` with the ranking clauses of the terms planned so far, the exact title and
-    /// the whole query as a phrase.
+    /// `matcher` (whose own score is at most `matcher_ceiling`) with the ranking clauses of
+    /// the terms planned so far, the exact title and the whole query as a phrase. The matcher
+    /// checks the search's time budget.
     fn finish(
         mut self,
         matcher: Box<dyn Query>,
+        matcher_ceiling: f32,
         tree: &Node,
         optional_terms: Vec<(String, Box<dyn Query>)>,
     ) -> Plan {
         let fields = self.fields;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, matcher)];
-        clauses.extend(self.ranking.drain(..).map(|q| (Occur::Should, q)));
+        let mut clauses: Vec<Ranking> = std::mem::take(&mut self.ranking);
         let terms = tree.positive_terms();
         if !terms.is_empty() {
             let whole: String = terms.iter().map(|(text, _)| *text).collect();
@@ -159,28 +167,28 @@ impl<'a> Planner<'a> {
                     (Occur::Should, query)
                 })
                 .collect();
-            clauses.push((
-                Occur::Should,
-                Box::new(ConstScoreQuery::new(
-                    Box::new(BooleanQuery::new(titles)),
-                    weights::EXACT_TITLE,
-                )),
+            clauses.push(Ranking::Constant(
+                Box::new(BooleanQuery::new(titles)),
+                weights::EXACT_TITLE,
             ));
         }
         if terms.len() > 1 {
             let joined: Vec<&str> = terms.iter().map(|(text, _)| *text).collect();
             let joined = joined.join(" ");
             let normalized = Normalized::new(&joined);
-            clauses.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(
-                    Box::new(term_score(&joined, &normalized.units(), Scope::Any, fields)),
-                    weights::WHOLE_QUERY,
-                )),
+            clauses.push(Ranking::Scaled(
+                Box::new(Ranking::Term(term_score(
+                    &joined,
+                    &normalized.units(),
+                    Scope::Any,
+                    fields,
+                ))),
+                weights::WHOLE_QUERY,
             ));
         }
+        let matcher = Box::new(BudgetQuery::new(matcher, self.budget.clone()));
         Plan {
-            query: Box::new(BooleanQuery::new(clauses)),
+            query: Box::new(Ranked::new(matcher, matcher_ceiling, clauses)),
             highlights: self.highlights,
             optional_terms,
         }
@@ -282,8 +290,8 @@ impl<'a> Planner<'a> {
         let mut matcher: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         // The term's score: the best of its forms (an expansion counts a little less), plus
         // its jieba words at a share when it has several.
-        let mut forms: Vec<Box<dyn Query>> = Vec::new();
-        let mut words_score: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut forms: Vec<Ranking> = Vec::new();
+        let mut words_score: Vec<Ranking> = Vec::new();
         for (index, form) in self.alternatives(text, quoted).iter().enumerate() {
             let alternative = form.text.as_str();
             if index > 0 && self.query_terms.iter().any(|term| term == alternative) {
@@ -303,12 +311,12 @@ impl<'a> Planner<'a> {
                     matcher.push((Occur::Should, substring_query(&units, Part::body(fields))));
                 }
             }
-            let form_score = term_score(alternative, &units, scope, fields);
+            let form_score = Ranking::Term(term_score(alternative, &units, scope, fields));
             let factor = weights::form_factor(form.kind);
             forms.push(if factor == 1.0 {
-                Box::new(form_score)
+                form_score
             } else {
-                Box::new(BoostQuery::new(Box::new(form_score), factor))
+                Ranking::Scaled(Box::new(form_score), factor)
             });
             self.highlights
                 .extend(Pattern::new(alternative, PHRASE_HIGHLIGHT));
@@ -327,30 +335,21 @@ impl<'a> Planner<'a> {
                 .extend(words.iter().filter_map(|word| Pattern::new(word, 1.0)));
             if words.len() > 1 {
                 for word in &words {
-                    words_score.push((
-                        Occur::Should,
-                        Box::new(word_score(word, word, scope, fields)),
-                    ));
+                    words_score.push(Ranking::Term(word_score(word, word, scope, fields)));
                 }
             }
         }
         if matcher.is_empty() {
             return Box::new(EmptyQuery);
         }
-        let mut ranking: Vec<(Occur, Box<dyn Query>)> = vec![(
-            Occur::Should,
-            Box::new(DisjunctionMaxQuery::new(forms)) as Box<dyn Query>,
-        )];
+        let mut ranking = vec![Ranking::Best(forms)];
         if !words_score.is_empty() {
-            ranking.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(
-                    Box::new(BooleanQuery::new(words_score)),
-                    weights::WORDS_FACTOR,
-                )),
+            ranking.push(Ranking::Scaled(
+                Box::new(Ranking::Sum(words_score)),
+                weights::WORDS_FACTOR,
             ));
         }
-        self.ranking.push(Box::new(BooleanQuery::new(ranking)));
+        self.ranking.push(Ranking::Sum(ranking));
         Box::new(BooleanQuery::new(matcher))
     }
 }

@@ -15,7 +15,7 @@
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::{Postings, SegmentPostings};
-use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::query::{ConstScoreQuery, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
 
@@ -104,16 +104,19 @@ impl TermScore {
                 .collect(),
         }
     }
-}
 
-/// log(1 + (N − n + 0.5) / (n + 0.5)), as BM25 computes it.
-fn idf(doc_freq: u64, docs: u64) -> Score {
-    let (n, docs) = (doc_freq as Score, docs as Score);
-    (1.0 + (docs - n + 0.5) / (n + 0.5)).ln()
-}
+    /// The term's weight, and the most it can score in any document: its idf × (k1 + 1), which
+    /// a saturated count approaches but never reaches.
+    pub fn weight_with_ceiling(
+        &self,
+        enable_scoring: EnableScoring<'_>,
+    ) -> tantivy::Result<(Box<dyn Weight>, Score)> {
+        let weight = self.term_weight(enable_scoring)?;
+        let ceiling = weight.idf * (1.0 + weights::K1);
+        Ok((Box::new(weight), ceiling))
+    }
 
-impl Query for TermScore {
-    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+    fn term_weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<TermScoreWeight> {
         let mut parts = Vec::with_capacity(self.parts.len());
         let mut idf_value = 1.0;
         if let Some(searcher) = enable_scoring.searcher() {
@@ -145,11 +148,23 @@ impl Query for TermScore {
         } else {
             parts.extend(self.parts.iter().map(|part| (part.clone(), 1.0)));
         }
-        Ok(Box::new(TermScoreWeight {
+        Ok(TermScoreWeight {
             label: self.label.clone(),
             parts,
             idf: idf_value,
-        }))
+        })
+    }
+}
+
+/// log(1 + (N − n + 0.5) / (n + 0.5)), as BM25 computes it.
+fn idf(doc_freq: u64, docs: u64) -> Score {
+    let (n, docs) = (doc_freq as Score, docs as Score);
+    (1.0 + (docs - n + 0.5) / (n + 0.5)).ln()
+}
+
+impl Query for TermScore {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(self.term_weight(enable_scoring)?))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
@@ -358,5 +373,191 @@ impl Scorer for TermScorer {
             .map(PartScorer::weighted_frequency)
             .sum();
         self.factor * frequency / (weights::K1 + frequency)
+    }
+}
+
+/// How a query's ranking clauses combine into a score: the tree the planner builds (a term's
+/// forms at their best, its words summed at a share, the exact title as a constant).
+/// [`super::top_k::Ranked`] evaluates it exactly as Tantivy's Boolean (sum), DisjunctionMax
+/// (best) and Boost (scaled) queries would, and bounds it to skip documents that cannot
+/// reach the top k.
+#[derive(Debug)]
+pub enum Ranking {
+    /// BM25F of one term.
+    Term(TermScore),
+    /// A fixed score for every document the query matches.
+    Constant(Box<dyn Query>, Score),
+    /// The inner score times a factor.
+    Scaled(Box<Ranking>, Score),
+    /// The best of the inner scores.
+    Best(Vec<Ranking>),
+    /// The inner scores summed.
+    Sum(Vec<Ranking>),
+}
+
+impl Clone for Ranking {
+    fn clone(&self) -> Ranking {
+        match self {
+            Ranking::Term(term) => Ranking::Term(term.clone()),
+            Ranking::Constant(query, score) => Ranking::Constant(query.box_clone(), *score),
+            Ranking::Scaled(inner, factor) => Ranking::Scaled(inner.clone(), *factor),
+            Ranking::Best(inner) => Ranking::Best(inner.clone()),
+            Ranking::Sum(inner) => Ranking::Sum(inner.clone()),
+        }
+    }
+}
+
+/// A scored leaf of a [`Ranking`] (a term or a constant), with the factor the `Scaled` above it
+/// apply and the most it can add to a document's score.
+pub struct Leaf {
+    pub weight: Box<dyn Weight>,
+    pub scale: Score,
+    pub ceiling: Score,
+}
+
+/// A [`Ranking`]'s shape over its leaves (by index into the leaves).
+#[derive(Debug, Clone)]
+pub enum Shape {
+    Leaf(usize),
+    Best(Vec<Shape>),
+    Sum(Vec<Shape>),
+}
+
+impl Ranking {
+    /// The leaves' weights (appended to `leaves`, with the product of the factors above them
+    /// starting from `scale`) and the shape that combines them.
+    pub fn flatten(
+        &self,
+        enable_scoring: EnableScoring<'_>,
+        scale: Score,
+        leaves: &mut Vec<Leaf>,
+    ) -> tantivy::Result<Shape> {
+        let mut leaf = |weight, ceiling: Score| {
+            leaves.push(Leaf {
+                weight,
+                scale,
+                ceiling: ceiling * scale,
+            });
+            Shape::Leaf(leaves.len() - 1)
+        };
+        Ok(match self {
+            Ranking::Term(term) => {
+                let (weight, ceiling) = term.weight_with_ceiling(enable_scoring)?;
+                leaf(weight, ceiling)
+            }
+            Ranking::Constant(query, score) => {
+                let query = ConstScoreQuery::new(query.box_clone(), *score);
+                leaf(query.weight(enable_scoring)?, *score)
+            }
+            // Tantivy's BoostWeight hands the product down to the leaves' scorers: so do we.
+            Ranking::Scaled(inner, factor) => {
+                inner.flatten(enable_scoring, scale * factor, leaves)?
+            }
+            Ranking::Best(inner) => Shape::Best(
+                inner
+                    .iter()
+                    .map(|ranking| ranking.flatten(enable_scoring, scale, leaves))
+                    .collect::<tantivy::Result<_>>()?,
+            ),
+            Ranking::Sum(inner) => Shape::Sum(
+                inner
+                    .iter()
+                    .map(|ranking| ranking.flatten(enable_scoring, scale, leaves))
+                    .collect::<tantivy::Result<_>>()?,
+            ),
+        })
+    }
+
+    /// Every term the ranking reads.
+    pub fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        match self {
+            Ranking::Term(term) => term.query_terms(visitor),
+            Ranking::Constant(query, _) => query.query_terms(visitor),
+            Ranking::Scaled(inner, _) => inner.query_terms(visitor),
+            Ranking::Best(inner) | Ranking::Sum(inner) => {
+                for ranking in inner {
+                    ranking.query_terms(visitor);
+                }
+            }
+        }
+    }
+}
+
+impl Shape {
+    /// The combined score of the leaves' `scores` (`None`: the leaf does not match), summed in
+    /// order from zero and maxed as Tantivy's combiners do, so that the result is the same
+    /// number to the last bit. `None` when no leaf below matches.
+    pub fn combine(&self, scores: &[Option<Score>]) -> Option<Score> {
+        match self {
+            Shape::Leaf(leaf) => scores[*leaf],
+            Shape::Sum(inner) => inner
+                .iter()
+                .filter_map(|shape| shape.combine(scores))
+                .fold(None, |sum, score| Some(sum.unwrap_or(0.0) + score)),
+            Shape::Best(inner) => inner
+                .iter()
+                .filter_map(|shape| shape.combine(scores))
+                .fold(None, |best, score| {
+                    Some(Score::max(score, best.unwrap_or(0.0)))
+                }),
+        }
+    }
+
+    /// The explanation of the combined score, from the leaves' explanations.
+    pub fn explain(&self, leaves: &mut [Option<Explanation>]) -> Option<Explanation> {
+        let (description, inner) = match self {
+            Shape::Leaf(leaf) => return leaves[*leaf].take(),
+            Shape::Sum(inner) => ("sum of", inner),
+            Shape::Best(inner) => ("best of", inner),
+        };
+        let details: Vec<Explanation> = inner
+            .iter()
+            .filter_map(|shape| shape.explain(leaves))
+            .collect();
+        let value = match self {
+            Shape::Best(_) => details.iter().map(Explanation::value).fold(0.0, Score::max),
+            _ => details
+                .iter()
+                .map(Explanation::value)
+                .fold(0.0, |a, b| a + b),
+        };
+        match details.len() {
+            0 => None,
+            1 => details.into_iter().next(),
+            _ => {
+                let mut explanation = Explanation::new(description, value);
+                for detail in details {
+                    explanation.add_detail(detail);
+                }
+                Some(explanation)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+impl Ranking {
+    /// The same ranking as Tantivy's own queries compose it, to check that evaluating the tree
+    /// gives the same scores.
+    pub fn as_tantivy_query(&self) -> Box<dyn Query> {
+        use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur};
+        match self {
+            Ranking::Term(term) => Box::new(term.clone()),
+            Ranking::Constant(query, score) => {
+                Box::new(ConstScoreQuery::new(query.box_clone(), *score))
+            }
+            Ranking::Scaled(inner, factor) => {
+                Box::new(BoostQuery::new(inner.as_tantivy_query(), *factor))
+            }
+            Ranking::Best(inner) => Box::new(DisjunctionMaxQuery::new(
+                inner.iter().map(Ranking::as_tantivy_query).collect(),
+            )),
+            Ranking::Sum(inner) => Box::new(BooleanQuery::new(
+                inner
+                    .iter()
+                    .map(|ranking| (Occur::Should, ranking.as_tantivy_query()))
+                    .collect(),
+            )),
+        }
     }
 }

@@ -1,0 +1,369 @@
+//! The best k documents of a search without scoring every match: MaxScore (Turtle and Flood,
+//! 1995) over the leaves of the ranking.
+//!
+//! A search is an exact matcher (which documents qualify) and ranking clauses (how well each
+//! scores, [`super::rank`]). Each leaf of the ranking (a term's BM25F, a constant such as the
+//! exact title's) has a ceiling: the most it can add to any document. Once the top k is full,
+//! its last score is a threshold a new document must beat. The leaves whose ceilings together
+//! stay at or below the threshold cannot lift a document past it alone, so only documents that
+//! have one of the other leaves (the "essential" ones) are candidates: the search walks the
+//! union of those, intersected with the matcher, instead of every match. At a candidate, the
+//! leaves are read from the highest ceiling down and the document is dropped as soon as what
+//! it has plus what it could still get stays at or below the threshold.
+//!
+//! A common word of a long title (条例, 管理) stops being read once the threshold passes its
+//! ceiling, which is what makes typed titles and multi-word queries cheap on large indexes.
+//! The scores of the documents kept are computed exactly as Tantivy's Boolean, DisjunctionMax
+//! and Boost queries compute them, so the top k is the one scoring every match would give.
+//!
+//! With scoring disabled (counts, facets, sorting by date), the query is its matcher alone.
+
+use std::sync::Arc;
+
+use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::schema::Term;
+use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, TERMINATED};
+
+use super::rank::{Leaf, Ranking, Shape};
+
+/// Room left on every ceiling for the rounding of sums in another order: a document is only
+/// skipped when even its inflated bound cannot beat the threshold.
+const CEILING_SLACK: Score = 1e-3;
+
+/// Documents `matcher` matches, scored by the matcher plus the sum of `ranking`.
+#[derive(Debug)]
+pub struct Ranked {
+    matcher: Box<dyn Query>,
+    matcher_ceiling: Score,
+    ranking: Vec<Ranking>,
+}
+
+impl Clone for Ranked {
+    fn clone(&self) -> Ranked {
+        Ranked {
+            matcher: self.matcher.box_clone(),
+            matcher_ceiling: self.matcher_ceiling,
+            ranking: self.ranking.clone(),
+        }
+    }
+}
+
+impl Ranked {
+    /// `matcher`, whose own score is at most `matcher_ceiling`, ranked by the sum of `ranking`.
+    pub fn new(matcher: Box<dyn Query>, matcher_ceiling: Score, ranking: Vec<Ranking>) -> Ranked {
+        Ranked {
+            matcher,
+            matcher_ceiling,
+            ranking,
+        }
+    }
+}
+
+impl Query for Ranked {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        if !enable_scoring.is_scoring_enabled() {
+            return self.matcher.weight(enable_scoring);
+        }
+        let mut leaves = Vec::new();
+        let clauses = self
+            .ranking
+            .iter()
+            .map(|ranking| ranking.flatten(enable_scoring, 1.0, &mut leaves))
+            .collect::<tantivy::Result<Vec<Shape>>>()?;
+        Ok(Box::new(RankedWeight {
+            matcher: self.matcher.weight(enable_scoring)?,
+            matcher_ceiling: self.matcher_ceiling,
+            leaves,
+            shape: Arc::new(Shape::Sum(clauses)),
+        }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.matcher.query_terms(visitor);
+        for ranking in &self.ranking {
+            ranking.query_terms(visitor);
+        }
+    }
+}
+
+struct RankedWeight {
+    matcher: Box<dyn Weight>,
+    matcher_ceiling: Score,
+    leaves: Vec<Leaf>,
+    shape: Arc<Shape>,
+}
+
+impl RankedWeight {
+    fn ranked_scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<RankedScorer> {
+        let leaves = self
+            .leaves
+            .iter()
+            .map(|leaf| leaf.weight.scorer(reader, leaf.scale * boost))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        Ok(RankedScorer {
+            matcher: self.matcher.scorer(reader, boost)?,
+            scores: vec![None; leaves.len()],
+            leaves,
+            shape: Arc::clone(&self.shape),
+        })
+    }
+}
+
+impl Weight for RankedWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        Ok(Box::new(self.ranked_scorer(reader, boost)?))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut scorer = self.ranked_scorer(reader, 1.0)?;
+        if scorer.seek(doc) != doc {
+            return Err(TantivyError::InvalidArgument(format!(
+                "document {doc} does not match"
+            )));
+        }
+        let score = scorer.score();
+        let mut leaves = Vec::with_capacity(self.leaves.len());
+        for (leaf, read) in self.leaves.iter().zip(&scorer.scores) {
+            leaves.push(match read {
+                None => None,
+                Some(value) => {
+                    let inner = leaf.weight.explain(reader, doc)?;
+                    Some(if leaf.scale == 1.0 {
+                        inner
+                    } else {
+                        let mut scaled =
+                            Explanation::new_with_string(format!("× {}", leaf.scale), *value);
+                        scaled.add_detail(inner);
+                        scaled
+                    })
+                }
+            });
+        }
+        let mut explanation = Explanation::new("sum of", score);
+        let matched = scorer.matcher.score();
+        if matched != 0.0 {
+            // (A relaxed plan's matcher scores the query's terms a document has.)
+            let mut coverage = Explanation::new("the matcher: terms the document has", matched);
+            coverage.add_detail(self.matcher.explain(reader, doc)?);
+            explanation.add_detail(coverage);
+        }
+        if let Some(ranking) = self.shape.explain(&mut leaves) {
+            explanation.add_detail(ranking);
+        }
+        Ok(explanation)
+    }
+
+    fn for_each_pruning(
+        &self,
+        threshold: Score,
+        reader: &SegmentReader,
+        callback: &mut dyn FnMut(DocId, Score) -> Score,
+    ) -> tantivy::Result<()> {
+        let scorer = self.ranked_scorer(reader, 1.0)?;
+        let ceilings: Vec<Score> = self
+            .leaves
+            .iter()
+            .map(|leaf| leaf.ceiling * (1.0 + CEILING_SLACK) + CEILING_SLACK)
+            .collect();
+        MaxScore::new(scorer, ceilings, self.matcher_ceiling).run(threshold, callback);
+        Ok(())
+    }
+}
+
+/// The matcher's documents, each scored by the matcher plus the ranking's leaves that match it.
+struct RankedScorer {
+    matcher: Box<dyn Scorer>,
+    leaves: Vec<Box<dyn Scorer>>,
+    /// The leaves' scores at the current document (`None`: the leaf does not match it).
+    scores: Vec<Option<Score>>,
+    shape: Arc<Shape>,
+}
+
+impl RankedScorer {
+    /// Reads leaf `leaf` at `doc` into `scores`.
+    fn read(&mut self, leaf: usize, doc: DocId) -> Option<Score> {
+        let scorer = &mut self.leaves[leaf];
+        if scorer.doc() < doc {
+            scorer.seek(doc);
+        }
+        let score = (scorer.doc() == doc).then(|| scorer.score());
+        self.scores[leaf] = score;
+        score
+    }
+
+    /// The score at the matcher's document, from the leaves read into `scores`: the matcher's
+    /// plus the ranking's, summed as Tantivy's Boolean query sums a required clause and its
+    /// optional ones.
+    fn combined(&mut self) -> Score {
+        let ranking = self.shape.combine(&self.scores);
+        let score = 0.0 + self.matcher.score();
+        match ranking {
+            Some(ranking) => score + ranking,
+            None => score,
+        }
+    }
+}
+
+impl DocSet for RankedScorer {
+    fn advance(&mut self) -> DocId {
+        self.matcher.advance()
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        self.matcher.seek(target)
+    }
+
+    fn doc(&self) -> DocId {
+        self.matcher.doc()
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.matcher.size_hint()
+    }
+}
+
+impl Scorer for RankedScorer {
+    fn score(&mut self) -> Score {
+        let doc = self.doc();
+        for leaf in 0..self.leaves.len() {
+            self.read(leaf, doc);
+        }
+        self.combined()
+    }
+}
+
+/// One segment's top-k walk.
+struct MaxScore {
+    scorer: RankedScorer,
+    /// The leaves' (inflated) ceilings.
+    ceilings: Vec<Score>,
+    /// The leaves by ceiling, lowest first.
+    order: Vec<usize>,
+    /// `below[i]`: the sum of the ceilings of `order[..i]`.
+    below: Vec<Score>,
+    matcher_ceiling: Score,
+}
+
+impl MaxScore {
+    fn new(scorer: RankedScorer, ceilings: Vec<Score>, matcher_ceiling: Score) -> MaxScore {
+        let mut order: Vec<usize> = (0..ceilings.len()).collect();
+        order.sort_by(|&a, &b| ceilings[a].total_cmp(&ceilings[b]));
+        let mut below = Vec::with_capacity(order.len() + 1);
+        let mut sum = 0.0;
+        below.push(sum);
+        for &leaf in &order {
+            sum += ceilings[leaf];
+            below.push(sum);
+        }
+        MaxScore {
+            scorer,
+            ceilings,
+            order,
+            below,
+            matcher_ceiling,
+        }
+    }
+
+    /// How many of the lowest-ceiling leaves cannot lift a document past `threshold` on their
+    /// own (with the matcher's score): `None` when even the matcher alone can, so every match
+    /// is a candidate.
+    fn non_essential(&self, threshold: Score) -> Option<usize> {
+        if self.matcher_ceiling > threshold {
+            return None;
+        }
+        Some(
+            self.below
+                .iter()
+                .rposition(|&sum| self.matcher_ceiling + sum <= threshold)
+                .unwrap_or(0),
+        )
+    }
+
+    /// The first candidate at or after `target`: a match of the matcher that, unless every
+    /// match is a candidate, has one of the essential leaves `order[first..]`.
+    fn candidate(&mut self, target: DocId, essential: Option<usize>) -> DocId {
+        let scorer = &mut self.scorer;
+        let Some(first) = essential else {
+            return if scorer.matcher.doc() < target {
+                scorer.matcher.seek(target)
+            } else {
+                scorer.matcher.doc()
+            };
+        };
+        let mut target = target;
+        loop {
+            let mut least = TERMINATED;
+            for &leaf in &self.order[first..] {
+                let leaf = &mut scorer.leaves[leaf];
+                let doc = if leaf.doc() < target {
+                    leaf.seek(target)
+                } else {
+                    leaf.doc()
+                };
+                least = least.min(doc);
+            }
+            if least == TERMINATED {
+                return TERMINATED;
+            }
+            let matched = if scorer.matcher.doc() < least {
+                scorer.matcher.seek(least)
+            } else {
+                scorer.matcher.doc()
+            };
+            if matched == least || matched == TERMINATED {
+                return matched;
+            }
+            target = matched;
+        }
+    }
+
+    fn run(mut self, mut threshold: Score, callback: &mut dyn FnMut(DocId, Score) -> Score) {
+        let mut essential = self.non_essential(threshold);
+        let mut target = 0;
+        loop {
+            if essential == Some(self.order.len()) {
+                return; // no document left can beat the threshold
+            }
+            let doc = self.candidate(target, essential);
+            if doc == TERMINATED {
+                return;
+            }
+            target = doc + 1;
+            // What the document has, plus what the leaves not read yet could still add.
+            let mut bound = self.scorer.matcher.score() + self.below[self.order.len()];
+            let mut dropped = false;
+            for &leaf in self.order.iter().rev() {
+                if bound <= threshold {
+                    dropped = true;
+                    break;
+                }
+                let score = self.scorer.read(leaf, doc);
+                bound -= self.ceilings[leaf] - score.unwrap_or(0.0);
+            }
+            if dropped || bound <= threshold {
+                continue;
+            }
+            let score = self.scorer.combined();
+            if score > threshold {
+                threshold = callback(doc, score);
+                essential = self.non_essential(threshold);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+impl Ranked {
+    /// The same query as Tantivy's Boolean query of the matcher (required) and the ranking
+    /// clauses (optional), which scores every match.
+    pub fn as_boolean_query(&self) -> tantivy::query::BooleanQuery {
+        use tantivy::query::Occur;
+        let mut clauses = vec![(Occur::Must, self.matcher.box_clone())];
+        clauses.extend(
+            self.ranking
+                .iter()
+                .map(|ranking| (Occur::Should, ranking.as_tantivy_query())),
+        );
+        tantivy::query::BooleanQuery::new(clauses)
+    }
+}
