@@ -527,11 +527,11 @@ impl Engine {
     ) -> Result<Vec<Shown>> {
         let fields = &self.fields;
         if !request.collapse {
+            let mut chains = versions::Chains::new(searcher, fields);
             return scored
                 .into_iter()
                 .map(|(score, address)| {
-                    let chain =
-                        versions::chain_of(searcher, fields, address).map_err(|e| self.error(e))?;
+                    let chain = chains.of(address).map_err(|e| self.error(e))?;
                     Ok(Shown::alone(score, address, &chain))
                 })
                 .collect();

@@ -7,6 +7,9 @@
 //! adding, changing or removing any version changes every chain it belongs to at the next
 //! commit, so an incremental `index` leaves exactly the chains a full rebuild would.
 
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
+
 use tantivy::collector::DocSetCollector;
 use tantivy::query::TermQuery;
 use tantivy::schema::{IndexRecordOption, Term};
@@ -101,42 +104,92 @@ pub fn chain_of(
     fields: &Fields,
     address: DocAddress,
 ) -> tantivy::Result<Chain> {
-    let alone = |searcher: &Searcher| -> tantivy::Result<Chain> {
-        Ok(Chain(vec![member(searcher, address)?]))
-    };
-    let Some(key) = key_of(searcher, address)? else {
-        return alone(searcher);
-    };
-    let term = Term::from_field_text(fields.version_key, &key);
+    Chains::new(searcher, fields).of(address)
+}
+
+/// A document and its date.
+type Dated = (DocAddress, Option<time::Date>);
+
+/// The chains of many documents (a page of hits), each version key looked up once: the
+/// documents sharing a key and their dates are read for the first hit with that key and
+/// reused for the others (its other versions or copies among the hits).
+pub struct Chains<'s> {
+    searcher: &'s Searcher,
+    fields: &'s Fields,
+    /// Per version key, the documents sharing it with their dates (`None`: fewer than two).
+    sharing: HashMap<String, Option<Vec<Dated>>>,
+}
+
+impl<'s> Chains<'s> {
+    /// No chain looked up yet.
+    pub fn new(searcher: &'s Searcher, fields: &'s Fields) -> Chains<'s> {
+        Chains {
+            searcher,
+            fields,
+            sharing: HashMap::new(),
+        }
+    }
+
+    /// The chain of the document at `address` (see [`chain_of`]).
+    pub fn of(&mut self, address: DocAddress) -> tantivy::Result<Chain> {
+        let searcher = self.searcher;
+        let alone = || -> tantivy::Result<Chain> { Ok(Chain(vec![member(searcher, address)?])) };
+        let Some(key) = key_of(searcher, address)? else {
+            return alone();
+        };
+        let dated = match self.sharing.entry(key) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => {
+                let sharing = sharing_key(searcher, self.fields, entry.key())?;
+                entry.insert(sharing)
+            }
+        };
+        let Some(dated) = dated.as_deref() else {
+            return alone();
+        };
+        // Versions are told apart by their dates, which are cheap to read: the ids (a string
+        // column) are read only for the documents whose date no other shares, so a text filed
+        // as many same-dated parts or copies costs one read each, not one per part.
+        let mut per_date: HashMap<Option<time::Date>, usize> = HashMap::new();
+        for (_, date) in dated {
+            *per_date.entry(*date).or_default() += 1;
+        }
+        let shared = |date: &Option<time::Date>| per_date.get(date).is_some_and(|n| *n > 1);
+        let own_date = dated
+            .iter()
+            .find(|(member, _)| *member == address)
+            .map(|(_, date)| date);
+        if own_date.is_none_or(shared) {
+            return alone();
+        }
+        let members = dated
+            .iter()
+            .filter(|(_, date)| !shared(date))
+            .map(|(member_address, _)| member(searcher, *member_address))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        let chain = versions_among(members);
+        if chain.len() < 2 {
+            return alone();
+        }
+        Ok(chain)
+    }
+}
+
+/// The documents whose version key is `key`, with their dates; `None` when fewer than two.
+fn sharing_key(
+    searcher: &Searcher,
+    fields: &Fields,
+    key: &str,
+) -> tantivy::Result<Option<Vec<Dated>>> {
+    let term = Term::from_field_text(fields.version_key, key);
     if searcher.doc_freq(&term)? < 2 {
-        return alone(searcher);
+        return Ok(None);
     }
     let found = searcher.search(
         &TermQuery::new(term, IndexRecordOption::Basic),
         &DocSetCollector,
     )?;
-    // Versions are told apart by their dates, which are cheap to read: the ids (a string
-    // column) are read only for the documents whose date no other shares, so a text filed as
-    // many same-dated parts or copies costs one read each, not one per part.
-    let dated = dates_of(searcher, found);
-    let own_date = dated
-        .iter()
-        .find(|(member, _)| *member == address)
-        .map(|(_, date)| *date);
-    let shared = |date: Option<time::Date>| dated.iter().filter(|(_, d)| *d == date).count() > 1;
-    if own_date.is_none_or(shared) {
-        return alone(searcher);
-    }
-    let members = dated
-        .iter()
-        .filter(|(_, date)| !shared(*date))
-        .map(|(member_address, _)| member(searcher, *member_address))
-        .collect::<tantivy::Result<Vec<_>>>()?;
-    let chain = versions_among(members);
-    if chain.len() < 2 {
-        return alone(searcher);
-    }
-    Ok(chain)
+    Ok(Some(dates_of(searcher, found)))
 }
 
 /// The date of the document at `address`, from the fast field.
@@ -221,11 +274,12 @@ pub fn group(
 ) -> tantivy::Result<Vec<Group>> {
     let mut seen = std::collections::HashSet::new();
     let mut groups = Vec::new();
+    let mut chains = Chains::new(searcher, fields);
     for &(score, address) in scored {
         if seen.contains(&address) {
             continue;
         }
-        let chain = chain_of(searcher, fields, address)?;
+        let chain = chains.of(address)?;
         let mut matching = Vec::new();
         if chain.len() > 1 {
             for member in &chain.0 {
