@@ -139,15 +139,21 @@ impl Weight for RankedWeight {
                 }
             });
         }
-        let mut explanation = Explanation::new("sum of", score);
+        let ranking = self.shape.explain(&mut leaves);
         let matched = scorer.matcher.score();
+        let ranking = match ranking {
+            // The score is the ranking's alone.
+            Some(ranking) if matched == 0.0 => return Ok(ranking),
+            other => other,
+        };
+        let mut explanation = Explanation::new("sum of", score);
         if matched != 0.0 {
             // (A relaxed plan's matcher scores the query's terms a document has.)
             let mut coverage = Explanation::new("the matcher: terms the document has", matched);
             coverage.add_detail(self.matcher.explain(reader, doc)?);
             explanation.add_detail(coverage);
         }
-        if let Some(ranking) = self.shape.explain(&mut leaves) {
+        if let Some(ranking) = ranking {
             explanation.add_detail(ranking);
         }
         Ok(explanation)
