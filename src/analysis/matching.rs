@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use super::{Normalized, Unit};
+use super::{normalize_each, Normalized};
 
 /// What to highlight: a sequence of units, with a weight for choosing the passage.
 #[derive(Debug, Clone)]
@@ -27,190 +27,203 @@ impl Pattern {
     }
 }
 
-/// Every occurrence of `patterns` in `text`: (original byte range, pattern index), by start.
+/// Every occurrence of `patterns` in `text`: (original byte range, pattern index), by start
+/// (by pattern index among occurrences that start at the same unit).
 ///
-/// Normalising a whole document to find a few matches is most of a search's time, so when every
-/// pattern starts with a CJK ideograph the text is only normalised in short windows from each
-/// raw occurrence of such a first character (`anchored_occurrences`); otherwise, or when the
-/// text holds characters that normalise *into* ideographs, all of it is normalised.
+/// One pass over `text`: its characters are normalised one at a time ([`normalize_each`]) and
+/// cut into units as [`Normalized::units`] cuts them, and each unit is looked up among the
+/// patterns' units, without building the normalised text or its units. A unit no pattern has
+/// breaks every partial match, so only the last few units are kept.
 pub fn occurrences(text: &str, patterns: &[Pattern]) -> Vec<(Range<usize>, usize)> {
     if patterns.is_empty() {
         return Vec::new();
     }
-    let by_first = by_first_unit(patterns);
-    anchored_occurrences(text, patterns, &by_first)
-        .unwrap_or_else(|| all_occurrences(text, patterns, &by_first))
+    let mut scan = Scan::new(patterns);
+    normalize_each(text, |c, source| scan.push(c, source));
+    scan.finish()
 }
 
-/// Indexes of patterns by their first unit.
-type ByFirstUnit<'p> = rustc_hash::FxHashMap<&'p str, Vec<usize>>;
+/// A unit of a pattern, by number; [`UNKNOWN`] for a unit no pattern has.
+type UnitId = u32;
+const UNKNOWN: UnitId = UnitId::MAX;
 
-/// Patterns by their first unit.
-fn by_first_unit(patterns: &[Pattern]) -> ByFirstUnit<'_> {
-    let mut by_first: rustc_hash::FxHashMap<&str, Vec<usize>> = Default::default();
-    for (index, pattern) in patterns.iter().enumerate() {
-        by_first
-            .entry(pattern.units[0].as_str())
-            .or_default()
-            .push(index);
-    }
-    by_first
+/// The units of a text, met one normalised character at a time, matched against the patterns.
+struct Scan<'p> {
+    patterns: &'p [Pattern],
+    /// Every unit the patterns have, numbered: letter-and-digit runs by text, other units
+    /// (single characters) by character, with a bit per character code to answer the
+    /// common case, a character no pattern has, at once.
+    ids: rustc_hash::FxHashMap<&'p str, UnitId>,
+    char_ids: Vec<(char, UnitId)>,
+    char_bits: Vec<u64>,
+    /// The patterns as unit numbers.
+    pattern_ids: Vec<Vec<UnitId>>,
+    /// For each unit number, the patterns that end with it.
+    ending_with: Vec<Vec<usize>>,
+    /// The last units met since an unknown one (the longest pattern's length of them at least,
+    /// twice that at most): their numbers, and their start bytes and positions among the
+    /// text's units.
+    recent: Vec<UnitId>,
+    recent_starts: Vec<(u32, usize)>,
+    longest: usize,
+    /// The ASCII letter-and-digit run being read, with its source bytes.
+    run: String,
+    run_source: Range<u32>,
+    /// Units met so far.
+    position: usize,
+    /// Matches: (position of the first unit, pattern, byte range).
+    found: Vec<(usize, usize, Range<usize>)>,
 }
 
-/// The matches of `patterns` that start at unit `start` of `units`, pushed to `out` with
-/// their ranges in `normalized`'s original text moved by `base` bytes.
-fn matches_at(
-    normalized: &Normalized,
-    units: &[Unit<'_>],
-    start: usize,
-    candidates: &[usize],
-    patterns: &[Pattern],
-    base: usize,
-    out: &mut Vec<(Range<usize>, usize)>,
-) {
-    for &index in candidates {
-        let pattern = &patterns[index].units;
-        let end = start + pattern.len();
-        if end <= units.len()
-            && units[start..end]
-                .iter()
-                .zip(pattern)
-                .all(|(unit, p)| unit.text == p)
-        {
-            let range = normalized.source_range((units[start].chars.0, units[end - 1].chars.1));
-            out.push((range.start + base..range.end + base, index));
-        }
-    }
-}
-
-/// [`occurrences`] by normalising all of `text`.
-fn all_occurrences(
-    text: &str,
-    patterns: &[Pattern],
-    by_first: &ByFirstUnit<'_>,
-) -> Vec<(Range<usize>, usize)> {
-    let normalized = Normalized::new(text);
-    let units = normalized.units();
-    let mut matches = Vec::new();
-    for start in 0..units.len() {
-        if let Some(candidates) = by_first.get(units[start].text) {
-            matches_at(
-                &normalized,
-                &units,
-                start,
-                candidates,
-                patterns,
-                0,
-                &mut matches,
-            );
-        }
-    }
-    matches
-}
-
-/// A unified ideograph: normalisation leaves it alone, it is a unit of its own, and (in a text
-/// without [`normalizes_into_ideographs`] characters) every one in the normalised text is one
-/// of the original text.
-fn is_plain_ideograph(c: char) -> bool {
-    ('\u{4E00}'..='\u{9FFF}').contains(&c)
-}
-
-/// Characters NFKC turns into unified ideographs: radicals, kanbun, enclosed and squared
-/// ideographs, compatibility ideographs.
-fn normalizes_into_ideographs(c: char) -> bool {
-    matches!(c as u32,
-        0x2E80..=0x2FDF | 0x3190..=0x319F | 0x3200..=0x33FF | 0xF900..=0xFAFF
-        | 0x1F200..=0x1F2FF | 0x2F800..=0x2FA1F)
-}
-
-/// [`occurrences`] normalising only windows that start at a raw occurrence of a pattern's first
-/// character; `None` when that shortcut does not apply.
-fn anchored_occurrences(
-    text: &str,
-    patterns: &[Pattern],
-    by_first: &ByFirstUnit<'_>,
-) -> Option<Vec<(Range<usize>, usize)>> {
-    // Each first character, with the most units a pattern starting with it has.
-    let mut anchors = Vec::with_capacity(by_first.len());
-    for (first, candidates) in by_first {
-        let mut chars = first.chars();
-        match (chars.next(), chars.next()) {
-            (Some(c), None) if is_plain_ideograph(c) => {
-                let longest = candidates.iter().map(|&i| patterns[i].units.len()).max();
-                anchors.push((c, longest.unwrap_or(1)));
+impl<'p> Scan<'p> {
+    fn new(patterns: &'p [Pattern]) -> Scan<'p> {
+        let mut ids: rustc_hash::FxHashMap<&str, UnitId> = Default::default();
+        let pattern_ids: Vec<Vec<UnitId>> = patterns
+            .iter()
+            .map(|pattern| {
+                pattern
+                    .units
+                    .iter()
+                    .map(|unit| {
+                        let next = ids.len() as UnitId;
+                        *ids.entry(unit.as_str()).or_insert(next)
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut ending_with = vec![Vec::new(); ids.len()];
+        for (index, units) in pattern_ids.iter().enumerate() {
+            if let Some(&last) = units.last() {
+                ending_with[last as usize].push(index);
             }
-            _ => return None,
         }
-    }
-    anchors.sort_unstable();
-    // One pass: where the anchors are, and whether the text allows windows at all. Windows cost
-    // more per character than one pass of normalisation, so with many anchors (a common
-    // character, a long title's words) that pass is cheaper, and the search for anchors stops.
-    let budget = text.len() / 2;
-    let mut spent = 0;
-    let mut starts: Vec<(usize, usize)> = Vec::new();
-    for (at, c) in text.char_indices() {
-        if is_plain_ideograph(c) {
-            if let Ok(found) = anchors.binary_search_by_key(&c, |&(anchor, _)| anchor) {
-                let longest = anchors[found].1;
-                spent += 3 * window_chars(longest) + WINDOW_OVERHEAD_BYTES;
-                if spent > budget {
-                    return None;
+        let longest = pattern_ids.iter().map(Vec::len).max().unwrap_or(0);
+        let mut char_ids: Vec<(char, UnitId)> = ids
+            .iter()
+            .filter_map(|(unit, &id)| {
+                let mut chars = unit.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => Some((c, id)),
+                    _ => None,
                 }
-                starts.push((at, longest));
+            })
+            .collect();
+        char_ids.sort_unstable();
+        let mut char_bits = vec![0u64; char_ids.last().map_or(0, |&(c, _)| c as usize / 64 + 1)];
+        for &(c, _) in &char_ids {
+            char_bits[c as usize / 64] |= 1 << (c as usize % 64);
+        }
+        Scan {
+            patterns,
+            ids,
+            char_ids,
+            char_bits,
+            pattern_ids,
+            ending_with,
+            recent: Vec::with_capacity(2 * longest),
+            recent_starts: Vec::with_capacity(2 * longest),
+            longest,
+            run: String::new(),
+            run_source: 0..0,
+            position: 0,
+            found: Vec::new(),
+        }
+    }
+
+    /// The next normalised character and the original bytes it came from.
+    #[inline]
+    fn push(&mut self, c: char, source: Range<u32>) {
+        if c.is_ascii_alphanumeric() {
+            if self.run.is_empty() {
+                self.run_source = source;
+            } else {
+                self.run_source.end = source.end;
             }
-        } else if normalizes_into_ideographs(c) {
-            return None;
+            self.run.push(c);
+            return;
+        }
+        if !self.run.is_empty() {
+            self.end_run();
+        }
+        // No pattern unit is whitespace: a known character is a unit, and only an unknown one
+        // needs asking whether it is whitespace (not a unit) or a unit that breaks matches.
+        match self.char_id(c) {
+            UNKNOWN if c.is_whitespace() => {}
+            id => self.unit(id, source),
         }
     }
-    let mut matches = Vec::new();
-    for (start, longest) in starts {
-        // A window long enough to hold the anchor's longest pattern, ended just before an
-        // ideograph, where no unit or normalisation run can continue past it.
-        let mut length = window_chars(longest);
-        loop {
-            let end = window_end(text, start, length);
-            let normalized = Normalized::new(&text[start..end]);
-            let units = normalized.units();
-            if units.len() >= longest || end == text.len() {
-                if let Some(candidates) = by_first.get(units[0].text) {
-                    matches_at(
-                        &normalized,
-                        &units,
-                        0,
-                        candidates,
-                        patterns,
-                        start,
-                        &mut matches,
-                    );
-                }
-                break;
+
+    /// Ends the letter-and-digit run being read, if any: it is one unit.
+    fn end_run(&mut self) {
+        if self.run.is_empty() {
+            return;
+        }
+        let id = self.id(&self.run);
+        let source = self.run_source.clone();
+        self.run.clear();
+        self.unit(id, source);
+    }
+
+    #[inline]
+    fn char_id(&self, c: char) -> UnitId {
+        let code = c as usize;
+        match self.char_bits.get(code / 64) {
+            Some(bits) if bits & (1 << (code % 64)) != 0 => self
+                .char_ids
+                .binary_search_by_key(&c, |&(c, _)| c)
+                .map_or(UNKNOWN, |found| self.char_ids[found].1),
+            _ => UNKNOWN,
+        }
+    }
+
+    fn id(&self, unit: &str) -> UnitId {
+        self.ids.get(unit).copied().unwrap_or(UNKNOWN)
+    }
+
+    /// The next unit of the text.
+    #[inline]
+    fn unit(&mut self, id: UnitId, source: Range<u32>) {
+        let position = self.position;
+        self.position += 1;
+        if id == UNKNOWN {
+            if !self.recent.is_empty() {
+                self.recent.clear();
+                self.recent_starts.clear();
             }
-            length *= 2;
+            return;
+        }
+        if self.recent.len() == 2 * self.longest {
+            self.recent.drain(..self.longest);
+            self.recent_starts.drain(..self.longest);
+        }
+        self.recent.push(id);
+        self.recent_starts.push((source.start, position));
+        for &index in &self.ending_with[id as usize] {
+            let units = &self.pattern_ids[index];
+            let Some(first) = self.recent.len().checked_sub(units.len()) else {
+                continue;
+            };
+            if self.recent[first..] == units[..] {
+                let (start, first_position) = self.recent_starts[first];
+                self.found
+                    .push((first_position, index, start as usize..source.end as usize));
+            }
         }
     }
-    Some(matches)
-}
 
-/// What setting up one window costs, in bytes of text normalised in one pass (measured with
-/// `cargo bench --bench queries`: the title class, many short words, is the sensitive one).
-const WINDOW_OVERHEAD_BYTES: usize = 256;
-
-/// Characters of the window first tried for patterns of up to `units` units (more when
-/// whitespace or letter runs make units longer than one character).
-fn window_chars(units: usize) -> usize {
-    4 * units + 8
-}
-
-/// The byte where a window of `text` from `start` ends: after at least `chars` characters, just
-/// before the next plain ideograph (or at the end of the text).
-fn window_end(text: &str, start: usize, chars: usize) -> usize {
-    for (seen, (offset, c)) in text[start..].char_indices().enumerate() {
-        if seen >= chars && is_plain_ideograph(c) {
-            return start + offset;
-        }
+    fn finish(mut self) -> Vec<(Range<usize>, usize)> {
+        self.end_run();
+        debug_assert!(self
+            .found
+            .iter()
+            .all(|&(_, index, _)| index < self.patterns.len()));
+        self.found
+            .sort_unstable_by_key(|&(position, index, _)| (position, index));
+        self.found
+            .into_iter()
+            .map(|(_, index, range)| (range, index))
+            .collect()
     }
-    text.len()
 }
 
 #[cfg(test)]
@@ -218,17 +231,45 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// The definition: every start among the units of the whole normalised text where a
+    /// pattern's units follow.
+    fn occurrences_in_units(text: &str, patterns: &[Pattern]) -> Vec<(Range<usize>, usize)> {
+        let normalized = Normalized::new(text);
+        let units = normalized.units();
+        let mut matches = Vec::new();
+        for start in 0..units.len() {
+            for (index, pattern) in patterns.iter().enumerate() {
+                let end = start + pattern.units.len();
+                if end <= units.len()
+                    && units[start..end]
+                        .iter()
+                        .zip(&pattern.units)
+                        .all(|(unit, p)| unit.text == p)
+                {
+                    let range =
+                        normalized.source_range((units[start].chars.0, units[end - 1].chars.1));
+                    matches.push((range, index));
+                }
+            }
+        }
+        matches
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig {
-            cases: 2000,
+            cases: 3000,
             max_global_rejects: 100_000,
             ..ProptestConfig::default()
         })]
 
-        /// Normalising windows finds exactly what normalising the whole text finds.
+        /// The one-pass scan finds exactly what matching the whole normalised text's units
+        /// finds: the same occurrences, the same ranges, in the same order. The alphabet holds
+        /// what changes units: whitespace (removed beside CJK, a break between letters),
+        /// letters and digits (runs are one unit), full-width forms, characters that normalise
+        /// into ideographs (⼀ 〸 ㈠) or into several units (⑴), and compositions (ｶﾞ, e◌́).
         #[test]
-        fn windows_find_what_the_whole_text_finds(
-            text in "[太湖科技创新圈 \n\t、，。（）aB9２Ａｂ\u{0301}\u{3000}]{0,160}",
+        fn the_scan_finds_what_the_units_hold(
+            text in "[太湖科技一十创新圈 \n\t、，。（）()aB9２Ａｂ⼀〸㈠⑴ｶﾞe\u{0301}\u{3000}]{0,160}",
             cuts in proptest::collection::vec((0usize..160, 1usize..9), 1..5),
         ) {
             let chars: Vec<char> = text.chars().collect();
@@ -241,29 +282,29 @@ mod tests {
                 })
                 .collect();
             prop_assume!(!patterns.is_empty());
-            let by_first = by_first_unit(&patterns);
-            if let Some(anchored) = anchored_occurrences(&text, &patterns, &by_first) {
-                prop_assert_eq!(anchored, all_occurrences(&text, &patterns, &by_first));
-            }
+            prop_assert_eq!(occurrences(&text, &patterns), occurrences_in_units(&text, &patterns));
         }
     }
 
     #[test]
-    fn windows_are_not_used_where_they_could_miss_a_match() {
-        let patterns = [Pattern::new("太湖", 1.0).unwrap()];
-        // ⼀ (a Kangxi radical) normalises to 一, so 一 may occur where the raw text has none.
-        assert!(anchored_occurrences("⼀太湖", &patterns, &by_first_unit(&patterns)).is_none());
-        let long = format!("环太湖{}", "流域治理".repeat(100));
-        assert!(anchored_occurrences(&long, &patterns, &by_first_unit(&patterns)).is_some());
-        // Anchors everywhere: one pass over the text is cheaper than a window per anchor.
-        assert!(
-            anchored_occurrences(&"太湖".repeat(100), &patterns, &by_first_unit(&patterns))
-                .is_none()
-        );
-        // A pattern starting with a letter or digit has no ideograph to anchor on.
-        let latin = [Pattern::new("5g网络", 1.0).unwrap()];
-        assert!(anchored_occurrences("推进5G网络", &latin, &by_first_unit(&latin)).is_none());
-        assert_eq!(occurrences("推进5G网络", &latin).len(), 1);
-        assert!(occurrences("推进25G网络", &latin).is_empty());
+    fn matches_are_found_on_units_not_raw_characters() {
+        fn find<'t>(text: &'t str, pattern: &str) -> Vec<&'t str> {
+            let patterns = [Pattern::new(pattern, 1.0).unwrap()];
+            occurrences(text, &patterns)
+                .into_iter()
+                .map(|(range, _)| &text[range])
+                .collect()
+        }
+        // Whitespace beside a Chinese character is not there; a line break inside a word is not.
+        assert_eq!(find("环太\n湖科技创新圈", "太湖"), ["太\n湖"]);
+        assert_eq!(find("第一条　太湖流域", "条太湖"), ["条　太湖"]);
+        // ⼀ (a Kangxi radical) normalises to 一.
+        assert_eq!(find("⼀太湖", "一太湖"), ["⼀太湖"]);
+        // A run of letters and digits is one unit: 5G is in 5G网络 but not in 25G网络.
+        assert_eq!(find("推进5G网络", "5g网络"), ["5G网络"]);
+        assert!(find("推进25G网络", "5g网络").is_empty());
+        assert_eq!(find("推进 ５Ｇ 网络", "5g网络"), ["５Ｇ 网络"]);
+        // Overlapping occurrences are each found.
+        assert_eq!(find("太湖太湖太湖", "太湖太湖").len(), 2);
     }
 }

@@ -144,32 +144,25 @@ fn best_window(
     matches: &[(Range<usize>, usize)],
     patterns: &[Pattern],
 ) -> Option<usize> {
+    // Where each match starts and ends, in characters (matches come by start).
+    let mut positions = Vec::with_capacity(matches.len());
+    let (mut byte, mut chars) = (0usize, 0usize);
+    for (range, _) in matches {
+        debug_assert!(range.start >= byte);
+        chars += char_count(&text.as_bytes()[byte..range.start.max(byte)]);
+        byte = byte.max(range.start);
+        positions.push((chars, chars + char_count(&text.as_bytes()[range.clone()])));
+    }
     let mut counts = vec![0u32; patterns.len()];
     let (mut distinct, mut repeats) = (0.0f64, 0u32);
     let mut best: Option<(f64, usize)> = None;
-    // The window [start, limit) spans `chars` characters (fewer at the end of the text).
-    let (mut start, mut limit, mut chars) = (0usize, 0usize, 0usize);
     let mut next = 0; // first match not yet in the window
-    for (i, (range, _)) in matches.iter().enumerate() {
-        while start < range.start {
-            let Some(c) = text[start..].chars().next() else {
-                break;
-            };
-            start += c.len_utf8();
-            chars = chars.saturating_sub(1);
-        }
-        limit = limit.max(start);
-        while chars < SNIPPET_CHARS {
-            let Some(c) = text[limit..].chars().next() else {
-                break;
-            };
-            limit += c.len_utf8();
-            chars += 1;
-        }
+    for (i, &(start, _)) in positions.iter().enumerate() {
         if next < i {
             next = i;
         }
-        while next < matches.len() && matches[next].0.end <= limit {
+        // The window is the SNIPPET_CHARS characters from `start`, or the rest of the text.
+        while next < matches.len() && positions[next].1 <= start + SNIPPET_CHARS {
             let pattern = matches[next].1;
             if counts[pattern] == 0 {
                 distinct += f64::from(patterns[pattern].weight);
@@ -194,6 +187,12 @@ fn best_window(
         }
     }
     best.map(|(_, i)| i)
+}
+
+/// The number of characters in UTF-8 `bytes` (that start and end on character boundaries):
+/// the bytes that do not continue a character.
+fn char_count(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
 }
 
 /// Where a passage showing a match at `first` begins: the start of its sentence if that is
