@@ -197,12 +197,12 @@ impl RankedScorer {
         score
     }
 
-    /// The score at the matcher's document, from the leaves read into `scores`: the matcher's
-    /// plus the ranking's, summed as Tantivy's Boolean query sums a required clause and its
+    /// The score at the matcher's document, from the matcher's score `matched` and the leaves
+    /// read into `scores`, summed as Tantivy's Boolean query sums a required clause and its
     /// optional ones.
-    fn combined(&mut self) -> Score {
+    fn combined(&self, matched: Score) -> Score {
         let ranking = self.shape.combine(&self.scores);
-        let score = 0.0 + self.matcher.score();
+        let score = 0.0 + matched;
         match ranking {
             Some(ranking) => score + ranking,
             None => score,
@@ -234,7 +234,8 @@ impl Scorer for RankedScorer {
         for leaf in 0..self.leaves.len() {
             self.read(leaf, doc);
         }
-        self.combined()
+        let matched = self.matcher.score();
+        self.combined(matched)
     }
 }
 
@@ -336,7 +337,8 @@ impl MaxScore {
             }
             target = doc + 1;
             // What the document has, plus what the leaves not read yet could still add.
-            let mut bound = self.scorer.matcher.score() + self.below[self.order.len()];
+            let matched = self.scorer.matcher.score();
+            let mut bound = matched + self.below[self.order.len()];
             let mut dropped = false;
             for &leaf in self.order.iter().rev() {
                 if bound <= threshold {
@@ -349,7 +351,7 @@ impl MaxScore {
             if dropped || bound <= threshold {
                 continue;
             }
-            let score = self.scorer.combined();
+            let score = self.scorer.combined(matched);
             if score > threshold {
                 threshold = callback(doc, score);
                 essential = self.non_essential(threshold);
