@@ -30,6 +30,10 @@ use super::rank::{Leaf, Ranking, Shape};
 /// skipped when even its inflated bound cannot beat the threshold.
 const CEILING_SLACK: Score = 1e-3;
 
+/// Relative margin on a document's bound before it is dropped: f32 sums of a few dozen leaves
+/// round by at most that many units in the last place (1.2e-7 each).
+const BOUND_MARGIN: f64 = 1e-5;
+
 /// Documents `matcher` matches, scored by the matcher plus the sum of `ranking`.
 #[derive(Debug)]
 pub struct Ranked {
@@ -242,8 +246,6 @@ impl Scorer for RankedScorer {
 /// One segment's top-k walk.
 struct MaxScore {
     scorer: RankedScorer,
-    /// The leaves' (inflated) ceilings.
-    ceilings: Vec<Score>,
     /// The leaves by ceiling, lowest first.
     order: Vec<usize>,
     /// `below[i]`: the sum of the ceilings of `order[..i]`.
@@ -264,7 +266,6 @@ impl MaxScore {
         }
         MaxScore {
             scorer,
-            ceilings,
             order,
             below,
             matcher_ceiling,
@@ -336,19 +337,24 @@ impl MaxScore {
                 return;
             }
             target = doc + 1;
-            // What the document has, plus what the leaves not read yet could still add.
+            // What the document has, plus what the leaves not read yet could still add (the
+            // ceilings of `order[..=unread]`, summed from the smallest). Summed up, not taken
+            // away from the sum of every ceiling: beside the exact title's 100,000 an f32 has
+            // no room for the third decimal of a term's score, and a document scoring just
+            // above the threshold was dropped. In f64, with a margin for the rounding of the
+            // f32 sums the score itself is made of.
             let matched = self.scorer.matcher.score();
-            let mut bound = matched + self.below[self.order.len()];
+            let mut has = f64::from(matched);
             let mut dropped = false;
-            for &leaf in self.order.iter().rev() {
-                if bound <= threshold {
+            for unread in (0..self.order.len()).rev() {
+                let bound = has + f64::from(self.below[unread + 1]);
+                if bound + bound.abs() * BOUND_MARGIN <= f64::from(threshold) {
                     dropped = true;
                     break;
                 }
-                let score = self.scorer.read(leaf, doc);
-                bound -= self.ceilings[leaf] - score.unwrap_or(0.0);
+                has += f64::from(self.scorer.read(self.order[unread], doc).unwrap_or(0.0));
             }
-            if dropped || bound <= threshold {
+            if dropped {
                 continue;
             }
             let score = self.scorer.combined(matched);
