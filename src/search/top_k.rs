@@ -381,3 +381,84 @@ impl Ranked {
         tantivy::query::BooleanQuery::new(clauses)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::query::ConstScorer;
+
+    /// Documents from a list.
+    struct Docs(Vec<DocId>, usize);
+
+    impl DocSet for Docs {
+        fn advance(&mut self) -> DocId {
+            self.1 += 1;
+            self.doc()
+        }
+
+        fn doc(&self) -> DocId {
+            self.0.get(self.1).copied().unwrap_or(TERMINATED)
+        }
+
+        fn size_hint(&self) -> u32 {
+            self.0.len() as u32
+        }
+    }
+
+    /// The best document the walk keeps, each document `doc` scoring `scores[doc]` on a leaf of
+    /// its own (a term's forms at their best), beside an exact-title leaf that matches none.
+    fn best_of(scores: &[Score]) -> (DocId, Score) {
+        let scorer = |docs: Vec<DocId>, score: Score| -> Box<dyn Scorer> {
+            Box::new(ConstScorer::new(Docs(docs, 0), score))
+        };
+        let mut leaves: Vec<Box<dyn Scorer>> = (0..scores.len())
+            .map(|doc| scorer(vec![doc as DocId], scores[doc]))
+            .collect();
+        leaves.push(scorer(Vec::new(), 100_000.0));
+        let mut ceilings = vec![0.7028; scores.len()];
+        ceilings.push(100_000.0);
+        let ceilings = ceilings
+            .iter()
+            .map(|ceiling| ceiling * (1.0 + CEILING_SLACK) + CEILING_SLACK)
+            .collect();
+        let shape = Shape::Sum(vec![
+            Shape::Best((0..scores.len()).map(Shape::Leaf).collect()),
+            Shape::Leaf(scores.len()),
+        ]);
+        let all: Vec<DocId> = (0..scores.len() as DocId).collect();
+        let ranked = RankedScorer {
+            matcher: scorer(all, 0.0),
+            scores: vec![None; leaves.len()],
+            leaves,
+            shape: Arc::new(shape),
+        };
+        let mut best = (TERMINATED, Score::MIN);
+        MaxScore::new(ranked, ceilings, 0.0).run(Score::MIN, &mut |doc, score| {
+            if score > best.1 {
+                best = (doc, score);
+            }
+            best.1
+        });
+        best
+    }
+
+    /// A document scoring just above the threshold is kept, though the exact title's ceiling
+    /// (100,000) is in the sum of ceilings: bounds are summed up, not taken away from that sum,
+    /// where an f32 has no room left for a term score's third decimal. Documents come in
+    /// rising order, each 0.0005 above the last (the threshold when it comes), with 2 to 40
+    /// term leaves, so the sum of the ceilings rounds every way.
+    #[test]
+    fn a_document_just_above_the_threshold_is_kept_beside_a_huge_ceiling() {
+        for documents in 2..=40 {
+            let scores: Vec<Score> = (0..documents)
+                .map(|doc| 0.68 + 0.0005 * doc as Score)
+                .collect();
+            let last = (documents - 1) as DocId;
+            assert_eq!(
+                best_of(&scores),
+                (last, scores[documents - 1]),
+                "{documents} documents"
+            );
+        }
+    }
+}
