@@ -1249,10 +1249,52 @@ mod tests {
     /// words, several words, OR, exclusions, quoted phrases, typed titles and relaxed plans.
     #[test]
     fn the_pruned_top_k_is_the_top_k_of_scoring_every_match() {
-        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        // One run (one segment, or two when the indexing threads each write one) and two
+        // runs (two segments at least, every time).
+        for runs in [1, 2] {
+            let dir = sample_index(runs);
+            let engine = Engine::open(dir.path()).unwrap();
+            assert!(engine.reader.searcher().segment_readers().len() >= runs);
+            assert_pruning_changes_no_result(&engine);
+        }
+    }
+
+    /// An index of the sample corpus built by one run, or by two: a second, incremental run
+    /// adding the laws of 行政法 to an index of the rest.
+    fn sample_index(runs: usize) -> tempfile::TempDir {
+        fn copy(from: &std::path::Path, to: &std::path::Path) {
+            std::fs::create_dir_all(to).unwrap();
+            for entry in std::fs::read_dir(from).unwrap() {
+                let entry = entry.unwrap();
+                let target = to.join(entry.file_name());
+                if entry.file_type().unwrap().is_dir() {
+                    copy(&entry.path(), &target);
+                } else {
+                    std::fs::copy(entry.path(), &target).unwrap();
+                }
+            }
+        }
+        let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
         let dir = tempfile::tempdir().unwrap();
-        crate::index::build_index(&[corpus], dir.path(), |_| {}).unwrap();
-        let engine = Engine::open(dir.path()).unwrap();
+        if runs == 1 {
+            crate::index::build_index(&[sample], dir.path(), |_| {}).unwrap();
+            return dir;
+        }
+        let corpus = tempfile::tempdir().unwrap();
+        copy(&sample, corpus.path());
+        let (laws, aside) = (corpus.path().join("行政法"), corpus.path().join("aside"));
+        std::fs::rename(&laws, &aside).unwrap();
+        std::fs::create_dir(&laws).unwrap();
+        crate::index::build_index(&[corpus.path().to_path_buf()], dir.path(), |_| {}).unwrap();
+        std::fs::remove_dir(&laws).unwrap();
+        std::fs::rename(&aside, &laws).unwrap();
+        let options = crate::index::IndexOptions::default();
+        crate::index::update_index(&[corpus.path().to_path_buf()], dir.path(), &options, |_| {})
+            .unwrap();
+        dir
+    }
+
+    fn assert_pruning_changes_no_result(engine: &Engine) {
         let searcher = engine.reader.searcher();
         let thesaurus = engine.thesaurus(&searcher).unwrap();
         let queries = [
