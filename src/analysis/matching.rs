@@ -49,7 +49,6 @@ const UNKNOWN: UnitId = UnitId::MAX;
 
 /// The units of a text, met one normalised character at a time, matched against the patterns.
 struct Scan<'p> {
-    patterns: &'p [Pattern],
     /// Every unit the patterns have, numbered: letter-and-digit runs by text, other units
     /// (single characters) by character, with a bit per character code to answer the
     /// common case, a character no pattern has, at once.
@@ -114,7 +113,6 @@ impl<'p> Scan<'p> {
             char_bits[c as usize / 64] |= 1 << (c as usize % 64);
         }
         Scan {
-            patterns,
             ids,
             char_ids,
             char_bits,
@@ -213,10 +211,6 @@ impl<'p> Scan<'p> {
 
     fn finish(mut self) -> Vec<(Range<usize>, usize)> {
         self.end_run();
-        debug_assert!(self
-            .found
-            .iter()
-            .all(|&(_, index, _)| index < self.patterns.len()));
         self.found
             .sort_unstable_by_key(|&(position, index, _)| (position, index));
         self.found

@@ -30,6 +30,11 @@ use super::rank::{Leaf, Ranking, Shape};
 /// skipped when even its inflated bound cannot beat the threshold.
 const CEILING_SLACK: Score = 1e-3;
 
+/// A leaf's ceiling with [`CEILING_SLACK`] added, relative and absolute.
+fn inflated(ceiling: Score) -> Score {
+    ceiling * (1.0 + CEILING_SLACK) + CEILING_SLACK
+}
+
 /// Relative margin on a document's bound before it is dropped: f32 sums of a few dozen leaves
 /// round by at most that many units in the last place (1.2e-7 each).
 const BOUND_MARGIN: f64 = 1e-5;
@@ -173,7 +178,7 @@ impl Weight for RankedWeight {
         let ceilings: Vec<Score> = self
             .leaves
             .iter()
-            .map(|leaf| leaf.ceiling * (1.0 + CEILING_SLACK) + CEILING_SLACK)
+            .map(|leaf| inflated(leaf.ceiling))
             .collect();
         MaxScore::new(scorer, ceilings, self.matcher_ceiling).run(threshold, callback);
         Ok(())
@@ -417,10 +422,7 @@ mod tests {
         leaves.push(scorer(Vec::new(), 100_000.0));
         let mut ceilings = vec![0.7028; scores.len()];
         ceilings.push(100_000.0);
-        let ceilings = ceilings
-            .iter()
-            .map(|ceiling| ceiling * (1.0 + CEILING_SLACK) + CEILING_SLACK)
-            .collect();
+        let ceilings = ceilings.iter().map(|&ceiling| inflated(ceiling)).collect();
         let shape = Shape::Sum(vec![
             Shape::Best((0..scores.len()).map(Shape::Leaf).collect()),
             Shape::Leaf(scores.len()),
