@@ -28,16 +28,18 @@ static DEFINED: PerGeneration<(), Vec<ShortForm>> = PerGeneration::new();
 pub fn defined_short_forms(searcher: &Searcher) -> tantivy::Result<Arc<Vec<ShortForm>>> {
     DEFINED.get(searcher, (), || {
         let mut texts: HashMap<String, usize> = HashMap::new();
-        for segment in searcher.segment_readers() {
-            let Some(column) = segment.fast_fields().str("short_forms")? else {
-                continue;
-            };
-            let mut key = String::new();
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            // Through the segment's table: a value looked up by ordinal in the column's
+            // dictionary would decompress a block per lookup (seconds at a million documents).
+            let table = super::ids::table(searcher, ord as u32, "short_forms")?;
             for doc in segment.doc_ids_alive() {
-                for ordinal in column.term_ords(doc) {
-                    key.clear();
-                    column.ord_to_str(ordinal, &mut key)?;
-                    *texts.entry(key.clone()).or_default() += 1;
+                for key in table.values(doc) {
+                    match texts.get_mut(key) {
+                        Some(count) => *count += 1,
+                        None => {
+                            texts.insert(key.to_string(), 1);
+                        }
+                    }
                 }
             }
         }
