@@ -1,14 +1,17 @@
 //! Facet counts: how many matching documents fall in each category, region, type, agency and
-//! year, read from fast fields (no stored text is touched).
+//! year, read from fast fields (no stored text is touched), and in each 时效性 when the
+//! index's validities are given.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
-use tantivy::{DateTime, DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::{DateTime, DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
-use crate::document::{Filter, MetaField};
+use super::graph::Validities;
+use crate::document::{Filter, GraphFilter, MetaField, Validity};
 
 /// The fields counted, by schema name, as they appear in the response: the facet fields.
 fn string_facets() -> impl Iterator<Item = &'static str> {
@@ -32,12 +35,22 @@ pub type Facets = BTreeMap<String, Vec<FacetCount>>;
 
 /// Collects [`Facets`] for the documents a query matches.
 #[derive(Debug, Default)]
-pub struct FacetCollector;
+pub struct FacetCollector {
+    validities: Option<Arc<Validities>>,
+}
 
 impl FacetCollector {
-    /// A collector for every facet.
+    /// A collector for every facet of the fast fields.
     pub fn new() -> FacetCollector {
-        FacetCollector
+        FacetCollector { validities: None }
+    }
+
+    /// A collector that also counts the `status` facet (时效性) from the index's `validities`
+    /// (a document they leave out is 现行有效), in the same pass as the others.
+    pub fn with_validities(validities: Arc<Validities>) -> FacetCollector {
+        FacetCollector {
+            validities: Some(validities),
+        }
     }
 }
 
@@ -46,7 +59,12 @@ pub struct FacetSegmentCollector {
     columns: Vec<Option<StrColumn>>,
     counts: Vec<Vec<u64>>,
     dates: Column<DateTime>,
-    years: BTreeMap<i32, u64>,
+    /// Matching documents by year: each year's span of timestamps as met, and its count.
+    years: Vec<YearCount>,
+    segment: SegmentOrdinal,
+    validities: Option<Arc<Validities>>,
+    /// Matching documents by validity, in [`Validity::ALL`]'s order.
+    by_validity: [u64; Validity::ALL.len()],
 }
 
 type RawCounts = BTreeMap<String, BTreeMap<String, u64>>;
@@ -57,7 +75,7 @@ impl Collector for FacetCollector {
 
     fn for_segment(
         &self,
-        _: SegmentOrdinal,
+        segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<FacetSegmentCollector> {
         let fast = reader.fast_fields();
@@ -72,7 +90,10 @@ impl Collector for FacetCollector {
             columns,
             counts,
             dates: fast.date(MetaField::Date.name())?,
-            years: BTreeMap::new(),
+            years: Vec::new(),
+            segment,
+            validities: self.validities.clone(),
+            by_validity: [0; Validity::ALL.len()],
         })
     }
 
@@ -118,7 +139,17 @@ impl SegmentCollector for FacetSegmentCollector {
             }
         }
         if let Some(date) = self.dates.first(doc) {
-            *self.years.entry(date.into_utc().year()).or_default() += 1;
+            count_year(&mut self.years, date);
+        }
+        if let Some(validities) = &self.validities {
+            let address = DocAddress::new(self.segment, doc);
+            let validity = validities
+                .get(&address)
+                .copied()
+                .unwrap_or(Validity::InForce);
+            if let Some(at) = Validity::ALL.iter().position(|v| *v == validity) {
+                self.by_validity[at] += 1;
+            }
         }
     }
 
@@ -127,17 +158,74 @@ impl SegmentCollector for FacetSegmentCollector {
         for ((name, column), counts) in string_facets().zip(&self.columns).zip(&self.counts) {
             let Some(column) = column else { continue };
             let values = out.entry(name.to_string()).or_default();
-            for (ord, &count) in counts.iter().enumerate().filter(|(_, &count)| count > 0) {
-                let mut value = String::new();
-                if column.ord_to_str(ord as u64, &mut value).unwrap_or(false) {
-                    values.insert(value, count);
+            // The values counted, read in one walk over the dictionary (in ordinal order, each
+            // block decompressed once) rather than one lookup, and one block, per value.
+            let (ords, counted): (Vec<u64>, Vec<u64>) = counts
+                .iter()
+                .enumerate()
+                .filter(|(_, &count)| count > 0)
+                .map(|(ord, &count)| (ord as u64, count))
+                .unzip();
+            let mut counted = counted.into_iter();
+            // An unreadable dictionary leaves the facet short; a search does not fail for it.
+            let _ = column.dictionary().sorted_ords_to_term_cb(&ords, |value| {
+                if let Some(count) = counted.next() {
+                    values.insert(String::from_utf8_lossy(value).into_owned(), count);
+                }
+            });
+        }
+        let years = out.entry(Filter::Year.name().to_string()).or_default();
+        for counted in self.years {
+            years.insert(counted.year.to_string(), counted.count);
+        }
+        if self.validities.is_some() {
+            let statuses = out
+                .entry(GraphFilter::Status.name().to_string())
+                .or_default();
+            for (validity, count) in Validity::ALL.iter().zip(self.by_validity) {
+                if count > 0 {
+                    statuses.insert(validity.name().to_string(), count);
                 }
             }
         }
-        let years = out.entry(Filter::Year.name().to_string()).or_default();
-        for (year, count) in self.years {
-            years.insert(year.to_string(), count);
-        }
         out
+    }
+}
+
+/// One year's documents: the year, its span in microseconds since the epoch (UTC), and how many.
+struct YearCount {
+    year: i32,
+    span: std::ops::Range<i64>,
+    count: u64,
+}
+
+/// Count `date` in its year: found among the years met so far by comparing timestamps (a
+/// calendar conversion per document costs more than the rest of its facets), the year worked
+/// out only for a date outside them.
+fn count_year(years: &mut Vec<YearCount>, date: DateTime) {
+    let at = date.into_timestamp_micros();
+    if let Some(counted) = years.iter_mut().find(|counted| counted.span.contains(&at)) {
+        counted.count += 1;
+        return;
+    }
+    let year = date.into_utc().year();
+    let start = |year: i32| {
+        time::Date::from_calendar_date(year, time::Month::January, 1)
+            .map(|day| day.midnight().assume_utc().unix_timestamp_nanos() / 1_000)
+            .ok()
+            .and_then(|micros| i64::try_from(micros).ok())
+    };
+    // A year the calendar cannot bound is counted on its own, for this one date.
+    let span = match (start(year), start(year + 1)) {
+        (Some(from), Some(to)) => from..to,
+        _ => at..at.saturating_add(1),
+    };
+    match years.iter_mut().find(|counted| counted.year == year) {
+        Some(counted) => counted.count += 1,
+        None => years.push(YearCount {
+            year,
+            span,
+            count: 1,
+        }),
     }
 }

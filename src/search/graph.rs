@@ -261,8 +261,9 @@ pub fn validity(
     ))
 }
 
-/// The 时效性 of every document not 现行有效.
-pub type Validities = HashMap<DocAddress, Validity>;
+/// The 时效性 of every document not 现行有效 (a fast hash: the facet counts look up every
+/// matching document).
+pub type Validities = rustc_hash::FxHashMap<DocAddress, Validity>;
 
 /// [`Validities`] per index generation and day: the 时效性 of a document depends on every other
 /// one, so it is computed once per generation rather than once per search.
@@ -341,7 +342,7 @@ fn compute_validities(
             );
         }
     }
-    let mut out = HashMap::new();
+    let mut out = Validities::default();
     for address in superseded
         .iter()
         .chain(&repealed_set)
@@ -620,41 +621,4 @@ fn id_set(
         }
     }
     Ok((!terms.is_empty()).then(|| TermSetQuery::new(terms)))
-}
-
-/// How many of the `total` documents `query` matches are in each 时效性, most first (those with
-/// none left out).
-pub fn count_validities(
-    searcher: &Searcher,
-    fields: &Fields,
-    query: &dyn Query,
-    total: u64,
-    today: time::Date,
-) -> tantivy::Result<Vec<(Validity, u64)>> {
-    let all = validities(searcher, fields, today)?;
-    let mut counts = Vec::new();
-    let mut others = 0;
-    for wanted in Validity::ALL
-        .into_iter()
-        .filter(|v| *v != Validity::InForce)
-    {
-        let addresses = all
-            .iter()
-            .filter(|(_, validity)| **validity == wanted)
-            .map(|(address, _)| *address);
-        let Some(set) = id_set(searcher, fields, addresses)? else {
-            continue;
-        };
-        let both = BooleanQuery::new(vec![
-            (Occur::Must, query.box_clone()),
-            (Occur::Must, Box::new(set) as Box<dyn Query>),
-        ]);
-        let count = searcher.search(&both, &tantivy::collector::Count)? as u64;
-        others += count;
-        counts.push((wanted, count));
-    }
-    counts.push((Validity::InForce, total.saturating_sub(others)));
-    counts.retain(|(_, count)| *count > 0);
-    counts.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
-    Ok(counts)
 }

@@ -39,7 +39,7 @@ use std::time::{Duration, Instant};
 
 use related::related_query;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::columnar::{Column, StrColumn};
+use tantivy::columnar::Column;
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryClone, TermQuery};
 use tantivy::schema::{IndexRecordOption, Term};
 use tantivy::{
@@ -51,14 +51,14 @@ use crate::analysis::expansion::expansions;
 use crate::analysis::expansion::Thesaurus;
 use crate::analysis::matching::Pattern;
 use crate::analysis::structure::{articles, parts};
-use crate::document::{format_day, Document, GraphFilter, MetaField};
+use crate::document::{format_day, Document, MetaField};
 use crate::error::{Error, Result};
 use crate::index::schema::{
     last_build, open_index, stored_document, stored_metadata, text_value, Fields,
 };
 use crate::query::{parse, requires_every_term};
 use budget::Budget;
-use facets::{FacetCollector, FacetCount, Facets};
+use facets::{FacetCollector, Facets};
 use plan::{Plan, Planner};
 use snippet::{highlight, snippet};
 pub use synonyms::Synonyms;
@@ -190,39 +190,32 @@ impl Matches {
     pub fn values(&self, field: MetaField) -> Result<Vec<Option<String>>> {
         let error = |e: tantivy::TantivyError| Error::index(&self.dir, e);
         let mut values = Vec::with_capacity(self.scored.len());
-        let mut columns: BTreeMap<u32, (Option<StrColumn>, Option<Column<DateTime>>)> =
-            BTreeMap::new();
-        for &(_, address) in &self.scored {
-            let (strings, dates) = match columns.entry(address.segment_ord) {
-                std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
-                std::collections::btree_map::Entry::Vacant(entry) => {
-                    let fast = self
-                        .searcher
-                        .segment_reader(address.segment_ord)
-                        .fast_fields();
-                    entry.insert(if field == MetaField::Date {
-                        (None, Some(fast.date(field.name()).map_err(error)?))
-                    } else {
-                        (fast.str(field.name()).map_err(error)?, None)
-                    })
-                }
-            };
-            let value = match (strings, dates) {
-                (_, Some(dates)) => dates
-                    .first(address.doc_id)
-                    .map(|date| date.into_utc().year().to_string()),
-                (Some(strings), _) => {
-                    let mut text = String::new();
-                    match strings.term_ords(address.doc_id).next() {
-                        Some(ord) if strings.ord_to_str(ord, &mut text).unwrap_or(false) => {
-                            Some(text)
-                        }
-                        _ => None,
+        if field == MetaField::Date {
+            let mut columns: BTreeMap<u32, Column<DateTime>> = BTreeMap::new();
+            for &(_, address) in &self.scored {
+                let dates = match columns.entry(address.segment_ord) {
+                    std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
+                    std::collections::btree_map::Entry::Vacant(entry) => {
+                        let segment = self.searcher.segment_reader(address.segment_ord);
+                        entry.insert(segment.fast_fields().date(field.name()).map_err(error)?)
                     }
-                }
-                _ => None,
+                };
+                let year = dates.first(address.doc_id);
+                values.push(year.map(|date| date.into_utc().year().to_string()));
+            }
+            return Ok(values);
+        }
+        // Strings through each segment's table ([`ids`]): an ordinal looked up in the column's
+        // dictionary would decompress a block per document.
+        let mut tables: BTreeMap<u32, Arc<ids::StrTable>> = BTreeMap::new();
+        for &(_, address) in &self.scored {
+            let table = match tables.entry(address.segment_ord) {
+                std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
+                std::collections::btree_map::Entry::Vacant(entry) => entry.insert(
+                    ids::table(&self.searcher, address.segment_ord, field.name()).map_err(error)?,
+                ),
             };
-            values.push(value);
+            values.push(table.values(address.doc_id).next().map(String::from));
         }
         Ok(values)
     }
@@ -395,7 +388,13 @@ impl Engine {
             (request.limit, request.offset)
         };
         let top = TopDocs::with_limit(fetch).and_offset(skip);
-        let facets = request.facets.then(FacetCollector::new);
+        let facets = match request.facets {
+            true => Some(FacetCollector::with_validities(
+                graph::validities(&searcher, &self.fields, versions::today())
+                    .map_err(|e| self.error(e))?,
+            )),
+            false => None,
+        };
         let (mut scored, total, facets): (Vec<(f32, DocAddress)>, usize, Option<Facets>) =
             match date_order(request.sort) {
                 // By relevance, the top k alone (pruned: not every match is scored) and the
@@ -424,27 +423,6 @@ impl Engine {
                 }
             }
             .map_err(|e| self.error(e))?;
-        let mut facets = facets;
-        if let Some(facets) = facets.as_mut() {
-            let counts = graph::count_validities(
-                &searcher,
-                &self.fields,
-                &query,
-                total as u64,
-                versions::today(),
-            )
-            .map_err(|e| self.error(e))?;
-            facets.insert(
-                GraphFilter::Status.name().to_string(),
-                counts
-                    .into_iter()
-                    .map(|(validity, count)| FacetCount {
-                        value: validity.name().to_string(),
-                        count,
-                    })
-                    .collect(),
-            );
-        }
         let mut listed: &dyn Query = &query;
         // Too few documents have every term to fill the page: those lacking some follow.
         let mut partial = 0;

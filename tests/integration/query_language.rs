@@ -1,7 +1,7 @@
 //! The query language and result features on the sample corpus: operators, fields, dates,
 //! proximity, expansion, facets, sorting, 条-level hits and related documents.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::common::*;
 use policy_search::document::{Filter, Filters, MetaField};
@@ -206,6 +206,30 @@ fn facets_count_the_matching_documents() {
         .filter(|h| h.metadata.doc_type.as_deref() == Some("条例"))
         .count();
     assert_eq!(counted("type", "条例"), regulations);
+    // Every hit counted once in its year and once in its 时效性, as each hit says.
+    let mut years: BTreeMap<String, usize> = BTreeMap::new();
+    let mut statuses: BTreeMap<String, usize> = BTreeMap::new();
+    for hit in &response.hits {
+        if let Some(date) = hit.metadata.date {
+            *years.entry(date.year().to_string()).or_default() += 1;
+        }
+        *statuses.entry(hit.validity.name().to_string()).or_default() += 1;
+    }
+    assert!(years.len() > 3, "{years:?}");
+    for (year, count) in &years {
+        assert_eq!(counted("year", year), *count, "{year}");
+    }
+    assert_eq!(facets["year"].len(), years.len(), "{:?}", facets["year"]);
+    assert!(statuses.len() > 1, "{statuses:?}");
+    for (status, count) in &statuses {
+        assert_eq!(counted("status", status), *count, "{status}");
+    }
+    assert_eq!(
+        facets["status"].len(),
+        statuses.len(),
+        "{:?}",
+        facets["status"]
+    );
 }
 
 #[test]
