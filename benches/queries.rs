@@ -120,6 +120,11 @@ fn main() {
             20,
         ),
         (
+            "word with facets (as the page asks), top 10",
+            requests(&words, |r| r.facets = true),
+            20,
+        ),
+        (
             "word, deep page (offset 500)",
             requests(&words, |r| r.offset = 500),
             20,
