@@ -209,15 +209,14 @@ fn count_year(years: &mut Vec<YearCount>, date: DateTime) {
         return;
     }
     let year = date.into_utc().year();
+    // A year's first instant in the index's own units, as `at` is.
     let start = |year: i32| {
         time::Date::from_calendar_date(year, time::Month::January, 1)
-            .map(|day| day.midnight().assume_utc().unix_timestamp_nanos() / 1_000)
-            .ok()
-            .and_then(|micros| i64::try_from(micros).ok())
+            .map(|day| DateTime::from_utc(day.midnight().assume_utc()).into_timestamp_micros())
     };
     // A year the calendar cannot bound is counted on its own, for this one date.
     let span = match (start(year), start(year + 1)) {
-        (Some(from), Some(to)) => from..to,
+        (Ok(from), Ok(to)) => from..to,
         _ => at..at.saturating_add(1),
     };
     match years.iter_mut().find(|counted| counted.year == year) {

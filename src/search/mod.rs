@@ -189,35 +189,38 @@ impl Matches {
     /// value; `None` when it has none.
     pub fn values(&self, field: MetaField) -> Result<Vec<Option<String>>> {
         let error = |e: tantivy::TantivyError| Error::index(&self.dir, e);
-        let mut values = Vec::with_capacity(self.scored.len());
+        let segments = self.searcher.segment_readers();
         if field == MetaField::Date {
-            let mut columns: BTreeMap<u32, Column<DateTime>> = BTreeMap::new();
-            for &(_, address) in &self.scored {
-                let dates = match columns.entry(address.segment_ord) {
-                    std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
-                    std::collections::btree_map::Entry::Vacant(entry) => {
-                        let segment = self.searcher.segment_reader(address.segment_ord);
-                        entry.insert(segment.fast_fields().date(field.name()).map_err(error)?)
-                    }
-                };
-                let year = dates.first(address.doc_id);
-                values.push(year.map(|date| date.into_utc().year().to_string()));
-            }
-            return Ok(values);
+            let dates = segments
+                .iter()
+                .map(|segment| segment.fast_fields().date(field.name()))
+                .collect::<tantivy::Result<Vec<Column<DateTime>>>>()
+                .map_err(error)?;
+            return Ok(self
+                .scored
+                .iter()
+                .map(|(_, address)| {
+                    let date = dates
+                        .get(address.segment_ord as usize)?
+                        .first(address.doc_id)?;
+                    Some(date.into_utc().year().to_string())
+                })
+                .collect());
         }
         // Strings through each segment's table ([`ids`]): an ordinal looked up in the column's
         // dictionary would decompress a block per document.
-        let mut tables: BTreeMap<u32, Arc<ids::StrTable>> = BTreeMap::new();
-        for &(_, address) in &self.scored {
-            let table = match tables.entry(address.segment_ord) {
-                std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
-                std::collections::btree_map::Entry::Vacant(entry) => entry.insert(
-                    ids::table(&self.searcher, address.segment_ord, field.name()).map_err(error)?,
-                ),
-            };
-            values.push(table.values(address.doc_id).next().map(String::from));
-        }
-        Ok(values)
+        let tables = (0..segments.len() as u32)
+            .map(|ord| ids::table(&self.searcher, ord, field.name()))
+            .collect::<tantivy::Result<Vec<_>>>()
+            .map_err(error)?;
+        Ok(self
+            .scored
+            .iter()
+            .map(|(_, address)| {
+                let table = tables.get(address.segment_ord as usize)?;
+                table.values(address.doc_id).next().map(String::from)
+            })
+            .collect())
     }
 
     /// The matching document at `rank` (in order) with its score.
