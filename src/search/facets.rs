@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Column, StrColumn};
-use tantivy::{DateTime, DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::columnar::{Cardinality, Column, StrColumn};
+use tantivy::{DateTime, DocId, Score, SegmentOrdinal, SegmentReader};
 
 use super::graph::Validities;
 use crate::document::{Filter, GraphFilter, MetaField, Validity};
@@ -61,10 +61,16 @@ pub struct FacetSegmentCollector {
     dates: Column<DateTime>,
     /// Matching documents by year: each year's span of timestamps as met, and its count.
     years: Vec<YearCount>,
-    segment: SegmentOrdinal,
-    validities: Option<Arc<Validities>>,
+    /// The segment's documents not 现行有效, when 时效性 is counted.
+    validities: Option<(Arc<Validities>, SegmentOrdinal)>,
+    /// Where the next document collected is looked for in the segment's list: matches come
+    /// in doc id order, so the list is walked once.
+    next_listed: usize,
     /// Matching documents by validity, in [`Validity::ALL`]'s order.
     by_validity: [u64; Validity::ALL.len()],
+    /// A block's values of one single-valued column (reused from block to block).
+    ords: Vec<Option<u64>>,
+    days: Vec<Option<DateTime>>,
 }
 
 type RawCounts = BTreeMap<String, BTreeMap<String, u64>>;
@@ -91,9 +97,11 @@ impl Collector for FacetCollector {
             counts,
             dates: fast.date(MetaField::Date.name())?,
             years: Vec::new(),
-            segment,
-            validities: self.validities.clone(),
+            validities: self.validities.clone().map(|v| (v, segment)),
+            next_listed: 0,
             by_validity: [0; Validity::ALL.len()],
+            ords: Vec::new(),
+            days: Vec::new(),
         })
     }
 
@@ -129,26 +137,56 @@ impl SegmentCollector for FacetSegmentCollector {
     type Fruit = RawCounts;
 
     fn collect(&mut self, doc: DocId, _: Score) {
+        self.collect_block(&[doc]);
+    }
+
+    /// A block of matches at a time: a single-valued column's values are read for the whole
+    /// block in one call rather than through a value iterator per document.
+    fn collect_block(&mut self, docs: &[DocId]) {
         for (column, counts) in self.columns.iter().zip(&mut self.counts) {
-            if let Some(column) = column {
-                for ord in column.term_ords(doc) {
-                    if let Some(count) = counts.get_mut(ord as usize) {
-                        *count += 1;
-                    }
+            let Some(column) = column else { continue };
+            let mut count = |ord: u64| {
+                if let Some(count) = counts.get_mut(ord as usize) {
+                    *count += 1;
                 }
+            };
+            if column.ords().get_cardinality() == Cardinality::Multivalued {
+                for &doc in docs {
+                    column.term_ords(doc).for_each(&mut count);
+                }
+            } else {
+                self.ords.clear();
+                self.ords.resize(docs.len(), None);
+                column.ords().first_vals(docs, &mut self.ords);
+                self.ords.iter().flatten().copied().for_each(count);
             }
         }
-        if let Some(date) = self.dates.first(doc) {
+        self.days.clear();
+        self.days.resize(docs.len(), None);
+        self.dates.first_vals(docs, &mut self.days);
+        for &date in self.days.iter().flatten() {
             count_year(&mut self.years, date);
         }
-        if let Some(validities) = &self.validities {
-            let address = DocAddress::new(self.segment, doc);
-            let validity = validities
-                .get(&address)
-                .copied()
-                .unwrap_or(Validity::InForce);
-            if let Some(at) = Validity::ALL.iter().position(|v| *v == validity) {
-                self.by_validity[at] += 1;
+        if let Some((validities, segment)) = &self.validities {
+            let listed = validities.segment(*segment);
+            for &doc in docs {
+                // Past the document last counted; a document before it restarts the walk.
+                if self.next_listed > 0 && listed[self.next_listed - 1].0 > doc {
+                    self.next_listed = 0;
+                }
+                while listed
+                    .get(self.next_listed)
+                    .is_some_and(|(listed_doc, _)| *listed_doc < doc)
+                {
+                    self.next_listed += 1;
+                }
+                let validity = match listed.get(self.next_listed) {
+                    Some(&(listed_doc, validity)) if listed_doc == doc => validity,
+                    _ => Validity::InForce,
+                };
+                if let Some(at) = Validity::ALL.iter().position(|v| *v == validity) {
+                    self.by_validity[at] += 1;
+                }
             }
         }
     }
@@ -199,14 +237,18 @@ struct YearCount {
     count: u64,
 }
 
-/// Count `date` in its year: found among the years met so far by comparing timestamps (a
-/// calendar conversion per document costs more than the rest of its facets), the year worked
-/// out only for a date outside them.
+/// Count `date` in its year: found among the years met so far, kept in order, by a binary
+/// search of their timestamp spans (a calendar conversion per document costs more than the
+/// rest of its facets, and a corpus spans decades), the year worked out only for a date
+/// outside them.
 fn count_year(years: &mut Vec<YearCount>, date: DateTime) {
     let at = date.into_timestamp_micros();
-    if let Some(counted) = years.iter_mut().find(|counted| counted.span.contains(&at)) {
-        counted.count += 1;
-        return;
+    let next = years.partition_point(|counted| counted.span.end <= at);
+    if let Some(counted) = years.get_mut(next) {
+        if counted.span.contains(&at) {
+            counted.count += 1;
+            return;
+        }
     }
     let year = date.into_utc().year();
     // A year's first instant in the index's own units, as `at` is.
@@ -221,10 +263,13 @@ fn count_year(years: &mut Vec<YearCount>, date: DateTime) {
     };
     match years.iter_mut().find(|counted| counted.year == year) {
         Some(counted) => counted.count += 1,
-        None => years.push(YearCount {
-            year,
-            span,
-            count: 1,
-        }),
+        None => years.insert(
+            next,
+            YearCount {
+                year,
+                span,
+                count: 1,
+            },
+        ),
     }
 }

@@ -37,11 +37,7 @@ impl<K: PartialEq, T> PerGeneration<K, T> {
         key: K,
         compute: impl FnOnce() -> Result<T, E>,
     ) -> Result<Arc<T>, E> {
-        let generation: Generation = searcher
-            .segment_readers()
-            .iter()
-            .map(|segment| (segment.segment_id(), segment.delete_opstamp()))
-            .collect();
+        let generation = generation(searcher);
         let find = |kept: &[(Generation, K, Arc<T>)]| {
             kept.iter()
                 .find(|(g, k, _)| *g == generation && *k == key)
@@ -62,9 +58,26 @@ impl<K: PartialEq, T> PerGeneration<K, T> {
         Ok(value)
     }
 
+    /// Whether the value for `searcher`'s generation and `key` is kept.
+    #[cfg(test)]
+    pub fn holds(&self, searcher: &Searcher, key: &K) -> bool {
+        let generation = generation(searcher);
+        self.lock()
+            .iter()
+            .any(|(g, k, _)| *g == generation && k == key)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(Generation, K, Arc<T>)>> {
         self.kept
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+fn generation(searcher: &Searcher) -> Generation {
+    searcher
+        .segment_readers()
+        .iter()
+        .map(|segment| (segment.segment_id(), segment.delete_opstamp()))
+        .collect()
 }

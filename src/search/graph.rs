@@ -18,12 +18,12 @@ use std::sync::Arc;
 
 use tantivy::collector::DocSetCollector;
 use tantivy::query::{
-    AllQuery, BooleanQuery, EmptyQuery, EnableScoring, Occur, Query, TermQuery, TermSetQuery,
-    Weight,
+    AllQuery, BooleanQuery, EmptyQuery, EnableScoring, Occur, Query, TermQuery, Weight,
 };
 use tantivy::schema::{IndexRecordOption, Term};
-use tantivy::{DocAddress, Searcher, TantivyDocument};
+use tantivy::{DocAddress, DocId, Searcher, SegmentOrdinal, TantivyDocument};
 
+use super::address_set::AddressSetQuery;
 use super::generation::PerGeneration;
 use super::versions::{self, fast_str, fast_strs, versions_among, Member, Validity};
 use crate::analysis::citations::{Citation, Links};
@@ -261,9 +261,55 @@ pub fn validity(
     ))
 }
 
-/// The 时效性 of every document not 现行有效 (a fast hash: the facet counts look up every
-/// matching document).
-pub type Validities = rustc_hash::FxHashMap<DocAddress, Validity>;
+/// The 时效性 of every document not 现行有效, by segment, each segment's documents in doc id
+/// order: the facet pass walks a segment's list beside the matches it counts (which come in
+/// doc id order), and `status:` selects the documents of a list where they are.
+#[derive(Debug, Default)]
+pub struct Validities {
+    /// By segment ordinal: `(doc, validity)` sorted by doc.
+    segments: Vec<Vec<(DocId, Validity)>>,
+}
+
+impl Validities {
+    fn from_addresses(mut listed: Vec<(DocAddress, Validity)>) -> Validities {
+        listed.sort_unstable_by_key(|(address, _)| *address);
+        // A document both superseded and repealed is listed once (its 时效性 is one).
+        listed.dedup_by_key(|(address, _)| *address);
+        let mut segments: Vec<Vec<(DocId, Validity)>> = Vec::new();
+        for (address, validity) in listed {
+            let ord = address.segment_ord as usize;
+            if segments.len() <= ord {
+                segments.resize_with(ord + 1, Vec::new);
+            }
+            segments[ord].push((address.doc_id, validity));
+        }
+        Validities { segments }
+    }
+
+    /// The 时效性 of the document at `address`.
+    pub fn of(&self, address: DocAddress) -> Validity {
+        let listed = self.segment(address.segment_ord);
+        listed
+            .binary_search_by_key(&address.doc_id, |(doc, _)| *doc)
+            .map_or(Validity::InForce, |at| listed[at].1)
+    }
+
+    /// The documents of segment `segment` not 现行有效, in doc id order.
+    pub fn segment(&self, segment: SegmentOrdinal) -> &[(DocId, Validity)] {
+        self.segments
+            .get(segment as usize)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Every document not 现行有效, with its 时效性.
+    pub fn iter(&self) -> impl Iterator<Item = (DocAddress, Validity)> + '_ {
+        self.segments.iter().enumerate().flat_map(|(ord, listed)| {
+            listed.iter().map(move |&(doc, validity)| {
+                (DocAddress::new(ord as SegmentOrdinal, doc), validity)
+            })
+        })
+    }
+}
 
 /// [`Validities`] per index generation and day: the 时效性 of a document depends on every other
 /// one, so it is computed once per generation rather than once per search.
@@ -279,6 +325,12 @@ pub fn validities(
     VALIDITIES.get(searcher, today, || {
         compute_validities(searcher, fields, today)
     })
+}
+
+/// Whether `searcher`'s [`validities`] on `today` are worked out already.
+#[cfg(test)]
+pub(crate) fn validities_kept(searcher: &Searcher, today: time::Date) -> bool {
+    VALIDITIES.holds(searcher, &today)
 }
 
 /// [`validities`] from one pass over the fast fields: chains by version key, repeals by
@@ -342,7 +394,7 @@ fn compute_validities(
             );
         }
     }
-    let mut out = Validities::default();
+    let mut out = Vec::new();
     for address in superseded
         .iter()
         .chain(&repealed_set)
@@ -355,10 +407,10 @@ fn compute_validities(
             today,
         );
         if validity != Validity::InForce {
-            out.insert(*address, validity);
+            out.push((*address, validity));
         }
     }
-    Ok(out)
+    Ok(Validities::from_addresses(out))
 }
 
 /// A filter on the document graph (`status:`, `cites:`, `cited_by:`), resolved when the search
@@ -385,13 +437,9 @@ impl GraphQuery {
     /// The query selecting exactly the documents of the filter in `searcher`.
     fn resolve(&self, searcher: &Searcher) -> tantivy::Result<Box<dyn Query>> {
         let fields = &self.fields;
-        let ids =
-            |addresses: &mut dyn Iterator<Item = DocAddress>| -> tantivy::Result<Box<dyn Query>> {
-                Ok(match id_set(searcher, fields, addresses)? {
-                    Some(set) => Box::new(set),
-                    None => Box::new(EmptyQuery),
-                })
-            };
+        let set = |addresses: &mut dyn Iterator<Item = DocAddress>| -> Box<dyn Query> {
+            Box::new(AddressSetQuery::new(searcher, addresses))
+        };
         match self.filter {
             GraphFilter::Status => {
                 let Some(wanted) = Validity::named(&self.value) else {
@@ -402,16 +450,17 @@ impl GraphQuery {
                 };
                 let validities = validities(searcher, fields, self.today)?;
                 if wanted == Validity::InForce {
-                    let others = ids(&mut validities.keys().copied())?;
+                    let others = set(&mut validities.iter().map(|(address, _)| address));
                     return Ok(Box::new(BooleanQuery::new(vec![
                         (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
                         (Occur::MustNot, others),
                     ])));
                 }
-                ids(&mut validities
+                let selected = set(&mut validities
                     .iter()
-                    .filter(|(_, validity)| **validity == wanted)
-                    .map(|(address, _)| *address))
+                    .filter(|(_, validity)| *validity == wanted)
+                    .map(|(address, _)| address));
+                Ok(selected)
             }
             GraphFilter::Cites => {
                 let Some(address) = holding(searcher, fields.id, &self.value)?.first().copied()
@@ -427,7 +476,7 @@ impl GraphQuery {
                             .map(|n| n.address),
                     );
                 }
-                ids(&mut named.into_iter())
+                Ok(set(&mut named.into_iter()))
             }
             GraphFilter::CitedBy => {
                 let Some(address) = holding(searcher, fields.id, &self.value)?.first().copied()
@@ -435,7 +484,7 @@ impl GraphQuery {
                     return Ok(Box::new(EmptyQuery));
                 };
                 let citing = citers(searcher, fields, address)?;
-                ids(&mut citing.into_iter().map(|(node, _)| node.address))
+                Ok(set(&mut citing.into_iter().map(|(node, _)| node.address)))
             }
         }
     }
@@ -606,19 +655,4 @@ pub(crate) fn tally<E>(
     add(&mut link.articles, &citation.article);
     add(&mut link.names, &Some(citation.text.clone()));
     Ok(())
-}
-
-/// The ids of the documents at `addresses` as one query on the id field; none when empty.
-fn id_set(
-    searcher: &Searcher,
-    fields: &Fields,
-    addresses: impl IntoIterator<Item = DocAddress>,
-) -> tantivy::Result<Option<TermSetQuery>> {
-    let mut terms = Vec::new();
-    for address in addresses {
-        if let Some(id) = fast_str(searcher, address, "id")? {
-            terms.push(Term::from_field_text(fields.id, &id));
-        }
-    }
-    Ok((!terms.is_empty()).then(|| TermSetQuery::new(terms)))
 }

@@ -6,6 +6,7 @@
 //! [`budget`] bounds the time a search may take; [`mod@snippet`] finds the passage to show;
 //! [`facets`] counts; `ids` reads string fast fields (ids, version keys, regions, targets) through per-segment tables.
 
+pub mod address_set;
 pub mod analyze;
 pub mod budget;
 pub mod counting;

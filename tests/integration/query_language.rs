@@ -223,6 +223,22 @@ fn facets_count_the_matching_documents() {
     assert!(statuses.len() > 1, "{statuses:?}");
     for (status, count) in &statuses {
         assert_eq!(counted("status", status), *count, "{status}");
+        // The `status:` filter selects exactly the hits of that 时效性.
+        let mut filtered = SearchRequest::new(format!("营商环境 status:{status}"));
+        filtered.limit = 1000;
+        filtered.collapse = false;
+        let filtered = sample_engine().search(&filtered).unwrap();
+        let mut got: Vec<&str> = filtered.hits.iter().map(|h| h.id.as_str()).collect();
+        let mut want: Vec<&str> = response
+            .hits
+            .iter()
+            .filter(|h| h.validity.name() == status)
+            .map(|h| h.id.as_str())
+            .collect();
+        got.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(got, want, "{status}");
+        assert_eq!(filtered.total, *count, "{status}");
     }
     assert_eq!(
         facets["status"].len(),
