@@ -30,8 +30,11 @@ pub fn run(
         ..ServerOptions::default()
     };
     options.check()?;
-    let engine =
-        Arc::new(open_or_build(index, synonyms)?.with_time_budget(time_budget(timeout_ms)));
+    let engine = Arc::new(
+        open_or_build(index, synonyms)?
+            .with_time_budget(time_budget(timeout_ms))
+            .warmed()?,
+    );
     let runtime = tokio::runtime::Runtime::new().map_err(|e| Error::Internal(e.to_string()))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| {
