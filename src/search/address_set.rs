@@ -44,11 +44,6 @@ impl AddressSetQuery {
         AddressSetQuery { segments }
     }
 
-    /// Whether it matches no document at all.
-    pub fn is_empty(&self) -> bool {
-        self.segments.values().all(Vec::is_empty)
-    }
-
     fn docs(&self, reader: &SegmentReader) -> &[DocId] {
         self.segments
             .get(&reader.segment_id())
@@ -157,7 +152,6 @@ mod tests {
     fn addresses_outside_the_searcher_match_nothing() {
         let (_index, searcher) = two_segments();
         let query = AddressSetQuery::new(&searcher, [DocAddress::new(7, 0)]);
-        assert!(query.is_empty());
         assert!(matched(&searcher, &query).is_empty());
         let segment = &searcher.segment_readers()[0];
         assert!(Weight::explain(&query, segment, 0).is_err());

@@ -286,14 +286,6 @@ impl Validities {
         Validities { segments }
     }
 
-    /// The 时效性 of the document at `address`.
-    pub fn of(&self, address: DocAddress) -> Validity {
-        let listed = self.segment(address.segment_ord);
-        listed
-            .binary_search_by_key(&address.doc_id, |(doc, _)| *doc)
-            .map_or(Validity::InForce, |at| listed[at].1)
-    }
-
     /// The documents of segment `segment` not 现行有效, in doc id order.
     pub fn segment(&self, segment: SegmentOrdinal) -> &[(DocId, Validity)] {
         self.segments
