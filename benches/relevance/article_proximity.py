@@ -22,10 +22,7 @@ import re
 import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SHARED = os.path.join(HERE, '..', '..', '..', 'shared')
-sys.path.insert(0, os.path.join(SHARED, 'eval'))
-import score_topics  # noqa: E402
+from judgments import SHARED, combined_qrels, score_topics, topics as read_topics
 
 ARTICLE = re.compile(r'第[一二三四五六七八九十百千零〇]+条')
 SETTINGS = [('share', w, 0) for w in (1, 2, 4, 8)] + \
@@ -51,14 +48,8 @@ def closeness(mode, k, terms, body):
 
 def main():
     binary, index = sys.argv[1], sys.argv[2]
-    eval_dir = os.path.join(SHARED, 'eval')
-    topics = [line.split('\t') for line in open(os.path.join(eval_dir, 'topics-large.tsv'),
-                                                encoding='utf-8').read().splitlines()[1:]]
-    qrels = score_topics.read_qrels(os.path.join(eval_dir, 'topics-large.qrels.tsv'))
-    with open(os.path.join(HERE, 'judged.tsv'), encoding='utf-8') as ours:
-        for line in ours.read().splitlines()[1:]:
-            qid, doc, grade = line.split('\t')[:3]
-            qrels.setdefault(qid, {})[doc] = int(grade)
+    topics = read_topics()
+    qrels = combined_qrels()
     runs, wanted = {}, set()
     for qid, query, _need in topics:
         out = subprocess.run([binary, 'search', '--index', index, '--json', '--limit', '30',

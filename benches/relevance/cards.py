@@ -11,18 +11,12 @@ into benches/relevance/judged.tsv (query_id, doc_id, grade) on the README's scal
 """
 import gzip, json, os, random, sys
 
+from judgments import combined_qrels, topics as read_topics
+
 here = os.path.dirname(os.path.abspath(__file__))
 shared = os.path.join(here, '../../../shared')
-judged = set()
-for path in (os.path.join(shared, 'eval/topics-large.qrels.tsv'), os.path.join(here, 'judged.tsv')):
-    if os.path.exists(path):
-        for line in open(path, encoding='utf-8').read().splitlines()[1:]:
-            q, d, _ = line.split('\t')
-            judged.add((q, d))
-topics = {}
-for line in open(os.path.join(shared, 'eval/topics-large.tsv'), encoding='utf-8').read().splitlines()[1:]:
-    q, query, need = line.split('\t')
-    topics[q] = (query, need)
+judged = {(q, d) for q, grades in combined_qrels().items() for d in grades}
+topics = {q: (query, need) for q, query, need in read_topics()}
 wanted = set()
 for line in open(sys.argv[1], encoding='utf-8').read().splitlines()[1:]:
     q, _, d = line.split('\t')

@@ -11,21 +11,15 @@ than 10 documents have every term, and scores that list with ../shared/eval/scor
 against the shared judgments and against the shared plus ours (judged.tsv).
 """
 import json
-import os
 import subprocess
 import sys
-import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-EVAL = os.path.join(HERE, '..', '..', '..', 'shared', 'eval')
-sys.path.insert(0, EVAL)
-import score_topics  # noqa: E402
+from judgments import combined_qrels, score_topics, shared_qrels, topics as read_topics
 
 
 def main():
     binary, index = sys.argv[1], sys.argv[2]
-    topics = [line.split('\t') for line in open(os.path.join(EVAL, 'topics-large.tsv'),
-                                                encoding='utf-8').read().splitlines()[1:]]
+    topics = read_topics()
     hits = {}
     for qid, query, _need in topics:
         out = subprocess.run([binary, 'search', '--index', index, '--json', '--limit', '1000',
@@ -34,14 +28,7 @@ def main():
         full = [h['id'] for h in listed if not h.get('missing')]
         partial = [h['id'] for h in listed if h.get('missing')]
         hits[qid] = (full, partial)
-    shared = os.path.join(EVAL, 'topics-large.qrels.tsv')
-    with open(shared, encoding='utf-8') as f, open(os.path.join(HERE, 'judged.tsv'),
-                                                   encoding='utf-8') as g:
-        combined_text = f.read().rstrip('\n') + '\n' + ''.join(g.read().splitlines(True)[1:])
-    with tempfile.NamedTemporaryFile('w', suffix='.tsv', delete=False, encoding='utf-8') as tmp:
-        tmp.write(combined_text)
-    for name, path in [('shared judgments', shared), ('shared + ours', tmp.name)]:
-        qrels = score_topics.read_qrels(path)
+    for name, qrels in [('shared judgments', shared_qrels()), ('shared + ours', combined_qrels())]:
         totals = [0.0, 0.0, 0.0]
         for qid, judged in qrels.items():
             full, partial = hits.get(qid, ([], []))
@@ -54,7 +41,6 @@ def main():
         n = len(qrels)
         print(f'{name}: nDCG@10 {totals[0] / n:.3f}  P@10 {totals[1] / n:.3f}  '
               f'strict P@5 {totals[2] / n:.3f}  (best with collapsing and coverage first)')
-    os.unlink(tmp.name)
 
 
 if __name__ == '__main__':

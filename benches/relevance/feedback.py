@@ -24,15 +24,11 @@ from `BINARY export` (the index's own jieba words). Prints one line per setting.
 import collections
 import json
 import math
-import os
 import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SHARED = os.path.join(HERE, '..', '..', '..', 'shared')
-sys.path.insert(0, os.path.join(SHARED, 'eval'))
-import score_topics  # noqa: E402
+from judgments import combined_qrels, score_topics, topics as read_topics
 
 K1, B = 1.2, 0.75
 FEEDBACK = (5, 10, 20)
@@ -58,14 +54,8 @@ def corpus_words(binary, index):
 
 def main():
     binary, index = sys.argv[1], sys.argv[2]
-    eval_dir = os.path.join(SHARED, 'eval')
-    topics = [line.split('\t') for line in open(os.path.join(eval_dir, 'topics-large.tsv'),
-                                                encoding='utf-8').read().splitlines()[1:]]
-    qrels = score_topics.read_qrels(os.path.join(eval_dir, 'topics-large.qrels.tsv'))
-    with open(os.path.join(HERE, 'judged.tsv'), encoding='utf-8') as ours:
-        for line in ours.read().splitlines()[1:]:
-            qid, doc, grade = line.split('\t')[:3]
-            qrels.setdefault(qid, {})[doc] = int(grade)
+    topics = read_topics()
+    qrels = combined_qrels()
     counts, lengths = corpus_words(binary, index)
     df, cf = collections.Counter(), collections.Counter()
     for words in counts.values():
