@@ -285,6 +285,10 @@ impl Shown {
 
 /// How many ranked documents to group into chains for the first `want` hits: a little more
 /// than `want`, since most chains are one document (more are fetched when that falls short).
+fn collapse_fetch(want: usize) -> usize {
+    want + want / 4 + 10
+}
+
 /// Fills the per-generation caches of a new searcher generation ([`Engine::warmed`]).
 struct GenerationWarmer {
     fields: Fields,
@@ -307,8 +311,18 @@ impl Warmer for GenerationWarmer {
     fn garbage_collect(&self, _: &[&tantivy::SearcherGeneration]) {}
 }
 
-fn collapse_fetch(want: usize) -> usize {
-    want + want / 4 + 10
+/// A reader of `index` (in `dir`) that loads each new commit by itself, through `warmers`.
+fn reader(
+    index: &Index,
+    dir: &Path,
+    warmers: Vec<std::sync::Weak<dyn Warmer>>,
+) -> Result<IndexReader> {
+    index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::OnCommitWithDelay)
+        .warmers(warmers)
+        .try_into()
+        .map_err(|source| Error::index(dir, source))
 }
 
 /// An open index, ready to search. Cheap to share between threads (`Arc<Engine>`); the reader
@@ -336,11 +350,7 @@ impl Engine {
         // Load jieba's dictionary and the character tables now rather than in the first search.
         crate::analysis::jieba();
         expansions("太湖");
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::OnCommitWithDelay)
-            .try_into()
-            .map_err(|source| Error::index(dir, source))?;
+        let reader = reader(&index, dir, Vec::new())?;
         Ok(Engine {
             dir: dir.to_path_buf(),
             fields,
@@ -362,13 +372,7 @@ impl Engine {
         let warmer: Arc<dyn Warmer> = Arc::new(GenerationWarmer {
             fields: self.fields,
         });
-        self.reader = self
-            .index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::OnCommitWithDelay)
-            .warmers(vec![Arc::downgrade(&warmer)])
-            .try_into()
-            .map_err(|source| Error::index(&self.dir, source))?;
+        self.reader = reader(&self.index, &self.dir, vec![Arc::downgrade(&warmer)])?;
         self.warmer = Some(warmer);
         Ok(self)
     }
