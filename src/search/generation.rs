@@ -58,13 +58,14 @@ impl<K: PartialEq, T> PerGeneration<K, T> {
         Ok(value)
     }
 
-    /// Whether the value for `searcher`'s generation and `key` is kept.
-    #[cfg(test)]
-    pub fn holds(&self, searcher: &Searcher, key: &K) -> bool {
+    /// The value for `searcher`'s generation and `key` if it is computed already (never
+    /// computes it).
+    pub fn kept(&self, searcher: &Searcher, key: &K) -> Option<Arc<T>> {
         let generation = generation(searcher);
         self.lock()
             .iter()
-            .any(|(g, k, _)| *g == generation && k == key)
+            .find(|(g, k, _)| *g == generation && k == key)
+            .map(|(_, _, value)| Arc::clone(value))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(Generation, K, Arc<T>)>> {

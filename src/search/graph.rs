@@ -293,6 +293,14 @@ impl Validities {
             .map_or(&[], Vec::as_slice)
     }
 
+    /// The 时效性 of the document at `address` (现行有效 when it is not listed).
+    pub fn of(&self, address: DocAddress) -> Validity {
+        let listed = self.segment(address.segment_ord);
+        listed
+            .binary_search_by_key(&address.doc_id, |&(doc, _)| doc)
+            .map_or(Validity::InForce, |found| listed[found].1)
+    }
+
     /// Every document not 现行有效, with its 时效性.
     pub fn iter(&self) -> impl Iterator<Item = (DocAddress, Validity)> + '_ {
         self.segments.iter().enumerate().flat_map(|(ord, listed)| {
@@ -319,10 +327,10 @@ pub fn validities(
     })
 }
 
-/// Whether `searcher`'s [`validities`] on `today` are worked out already.
-#[cfg(test)]
-pub(crate) fn validities_kept(searcher: &Searcher, today: time::Date) -> bool {
-    VALIDITIES.holds(searcher, &today)
+/// `searcher`'s [`validities`] on `today` if they are worked out already (by a faceted or
+/// `status:` search, or by the warm-up of [`crate::Engine::warmed`]); never works them out.
+pub fn kept_validities(searcher: &Searcher, today: time::Date) -> Option<Arc<Validities>> {
+    VALIDITIES.kept(searcher, &today)
 }
 
 /// [`validities`] from one pass over the fast fields: chains by version key, repeals by
