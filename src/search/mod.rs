@@ -78,9 +78,9 @@ pub const MAX_VIEW_BYTES: usize = 2 << 20;
 const PASSES_IN_PARALLEL_FROM: u64 = 50_000;
 
 /// Hits from which a page's hits (stored text, snippets, 时效性) are built on two threads: a
-/// page of 1,000 hits with snippets took 150 ms on one (`"人民政府"` over the large corpus,
-/// p50 of 20 in-process runs); a top-10 page is built in well under a millisecond, where a
-/// thread would cost more than it saves.
+/// page of 1,000 hits with snippets took 150 ms on one and 98–114 ms on two (`"人民政府"` over
+/// the large corpus, p50 of 10 to 30 in-process runs); a top-10 page is built in well under a
+/// millisecond, where a thread would cost more than it saves.
 const HITS_IN_PARALLEL_FROM: usize = 64;
 
 /// Bytes of a document's text that [`Engine::similar`] picks its terms from: the terms that
