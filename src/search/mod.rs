@@ -1577,4 +1577,35 @@ mod tests {
         assert_eq!(hits.len(), 3);
         assert!(hits.iter().all(|hit| hit.snippet.has_match()));
     }
+
+    /// A page long enough to be built on two threads ([`HITS_IN_PARALLEL_FROM`]) holds the
+    /// hits, in order, with the snippets, that pages too short for it give one after another.
+    #[test]
+    fn a_long_page_built_on_two_threads_is_the_short_pages_end_to_end() {
+        let dir = sample_index(1);
+        let engine = Engine::open(dir.path()).unwrap();
+        let page = |offset: usize, limit: usize| {
+            let mut request = SearchRequest::new("的 OR 条 OR 法");
+            request.collapse = false;
+            request.offset = offset;
+            request.limit = limit;
+            let response = engine.search(&request).unwrap();
+            (response.total, response.hits)
+        };
+        let (total, long) = page(0, 1000);
+        assert!(total >= HITS_IN_PARALLEL_FROM, "{total}");
+        assert_eq!(long.len(), total);
+        let short = 10;
+        assert!(short < HITS_IN_PARALLEL_FROM);
+        let mut pieced = Vec::new();
+        for offset in (0..total).step_by(short) {
+            pieced.extend(page(offset, short).1);
+        }
+        let shown = |hits: &[Hit]| {
+            hits.iter()
+                .map(|hit| (hit.id.clone(), hit.snippet.text.clone(), hit.validity))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(shown(&long), shown(&pieced));
+    }
 }
