@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use super::{normalize_each, Normalized};
+use super::{normalize_each, Normalized, STABLE_IDEOGRAPHS};
 
 /// What to highlight: a sequence of units, with a weight for choosing the passage.
 #[derive(Debug, Clone)]
@@ -35,9 +35,10 @@ impl Pattern {
 /// patterns' units, without building the normalised text or its units. A unit no pattern has
 /// breaks every partial match, so only the last few units are kept.
 ///
-/// Most of a Chinese text is ideographs that no pattern holds. Each is a unit of its own that
-/// NFKC leaves alone and that never composes with a neighbour, so a run of them is skipped
-/// whole, only counted; the text between such runs is normalised as above.
+/// Most of a Chinese text is ideographs that no pattern holds. Each of [`STABLE_IDEOGRAPHS`]
+/// is a unit of its own that NFKC leaves alone and that never composes with a neighbour, so a
+/// run of them is skipped whole, only counted; the text between such runs is normalised as
+/// above.
 pub fn occurrences(text: &str, patterns: &[Pattern]) -> Vec<(Range<usize>, usize)> {
     if patterns.is_empty() {
         return Vec::new();
@@ -60,7 +61,7 @@ pub fn occurrences(text: &str, patterns: &[Pattern]) -> Vec<(Range<usize>, usize
     scan.finish()
 }
 
-/// Bytes of a character of U+4E00..=U+9FFF in UTF-8.
+/// Bytes of a character of [`STABLE_IDEOGRAPHS`] in UTF-8.
 const IDEOGRAPH_BYTES: usize = 3;
 
 /// Bytes of the UTF-8 character whose first byte is `lead`.
@@ -182,11 +183,15 @@ impl<'p> Scan<'p> {
         }
     }
 
-    /// The end of the run of CJK Unified Ideographs U+4E00..=U+9FFF (in UTF-8, lead bytes
-    /// E4..=E9) from byte `at` of `bytes` (a character boundary) that no pattern holds.
+    /// The end of the run of [`STABLE_IDEOGRAPHS`] from byte `at` of `bytes` (a character
+    /// boundary) that no pattern holds.
     #[inline]
     fn unheld_ideographs(&self, bytes: &[u8], mut at: usize) -> usize {
-        while let Some(&[lead @ 0xE4..=0xE9, second, third]) = bytes.get(at..at + IDEOGRAPH_BYTES) {
+        let (first, last) = (
+            *STABLE_IDEOGRAPHS.start() as usize,
+            *STABLE_IDEOGRAPHS.end() as usize,
+        );
+        while let Some(&[lead @ 0xE0..=0xEF, second, third]) = bytes.get(at..at + IDEOGRAPH_BYTES) {
             let code = usize::from(lead & 0x0F) << 12
                 | usize::from(second & 0x3F) << 6
                 | usize::from(third & 0x3F);
@@ -194,7 +199,7 @@ impl<'p> Scan<'p> {
                 .char_bits
                 .get(code / 64)
                 .is_some_and(|bits| bits & (1 << (code % 64)) != 0);
-            if code < 0x4E00 || held {
+            if !(first..=last).contains(&code) || held {
                 break;
             }
             at += IDEOGRAPH_BYTES;
@@ -331,7 +336,7 @@ mod tests {
         /// letters and digits (runs are one unit), full-width forms, characters that normalise
         /// into ideographs (⼀ 〸 ㈠, the compatibility ideograph 豈) or into several units (⑴),
         /// compositions (ｶﾞ, e◌́), and ideographs inside and outside the range the scan skips
-        /// when no pattern holds them (U+4E00..=U+9FFF; 㐀 is U+3400).
+        /// when no pattern holds them ([`STABLE_IDEOGRAPHS`]; 㐀 is U+3400).
         #[test]
         fn the_scan_finds_what_the_units_hold(
             text in "[太湖科技一十创新圈豈㐀 \n\t、，。（）()aB9２Ａｂ⼀〸㈠⑴ｶﾞe\u{0301}\u{3000}]{0,160}",

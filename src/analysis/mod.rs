@@ -67,9 +67,14 @@ pub fn is_cjk(c: char) -> bool {
         | 0x20000..=0x3FFFF) // extensions B and later
 }
 
+/// The CJK Unified Ideographs of the basic block: NFKC leaves each alone and none composes
+/// with a neighbour, so [`normalize_each`] passes them through, and a scan may skip those it
+/// does not look for ([`matching::occurrences`]).
+pub(crate) const STABLE_IDEOGRAPHS: std::ops::RangeInclusive<char> = '\u{4E00}'..='\u{9FFF}';
+
 /// Characters that NFKC leaves alone and that never compose with a neighbour: the hot path.
 fn is_nfkc_stable(c: char) -> bool {
-    c.is_ascii() || ('\u{4E00}'..='\u{9FFF}').contains(&c)
+    c.is_ascii() || STABLE_IDEOGRAPHS.contains(&c)
 }
 
 /// The normalised form of the punctuation of Chinese text, met between ideographs about once

@@ -295,6 +295,21 @@ fn collapse_fetch(want: usize) -> usize {
     want + want / 4 + 10
 }
 
+/// Runs `there` on a thread of its own while `here` runs on this one, and returns both (`there`'s
+/// first); a panic on that thread gives `failed`'s value instead. A scoped thread, not rayon's
+/// pool, where a long concordance would hold a search back.
+fn side_by_side<T: Send, U>(
+    there: impl FnOnce() -> T + Send,
+    here: impl FnOnce() -> U,
+    failed: impl FnOnce() -> T,
+) -> (T, U) {
+    std::thread::scope(|scope| {
+        let other = scope.spawn(there);
+        let here = here();
+        (other.join().unwrap_or_else(|_| failed()), here)
+    })
+}
+
 /// Fills the per-generation caches of a new searcher generation ([`Engine::warmed`]).
 struct GenerationWarmer {
     fields: Fields,
@@ -469,22 +484,15 @@ impl Engine {
                 None => {
                     let ranked = || searcher.search(&query, &top.order_by_score());
                     let counted = || searcher.search(&query, &(Count, facets));
-                    // Over a large index the two passes run side by side, the count on a
-                    // thread of its own (not rayon's pool, where a long concordance would hold
-                    // it back).
-                    let (scored, counted) = if searcher.num_docs() >= PASSES_IN_PARALLEL_FROM {
-                        std::thread::scope(|scope| {
-                            let counting = scope.spawn(counted);
-                            let scored = ranked();
-                            let counted = counting.join().unwrap_or_else(|_| {
-                                Err(tantivy::TantivyError::InternalError(
-                                    "the counting pass failed".to_string(),
-                                ))
-                            });
-                            (scored, counted)
+                    // Over a large index the two passes run side by side.
+                    let (counted, scored) = if searcher.num_docs() >= PASSES_IN_PARALLEL_FROM {
+                        side_by_side(counted, ranked, || {
+                            Err(tantivy::TantivyError::InternalError(
+                                "the counting pass failed".to_string(),
+                            ))
                         })
                     } else {
-                        (ranked(), counted())
+                        (counted(), ranked())
                     };
                     scored.and_then(|scored| counted.map(|(total, facets)| (scored, total, facets)))
                 }
@@ -680,19 +688,19 @@ impl Engine {
                     odd.push(item)
                 }
             }
-            std::thread::scope(|scope| {
-                let odd = scope.spawn(|| odd.into_iter().map(&build).collect::<Vec<_>>());
-                let even: Vec<_> = even.into_iter().map(&build).collect();
-                let odd = odd.join().unwrap_or_else(|_| {
+            let (odd, even) = side_by_side(
+                || odd.into_iter().map(&build).collect::<Vec<_>>(),
+                || even.into_iter().map(&build).collect::<Vec<_>>(),
+                || {
                     vec![Err(self.error(tantivy::TantivyError::InternalError(
                         "building hits failed".to_string(),
                     )))]
-                });
-                let mut odd = odd.into_iter();
-                even.into_iter()
-                    .flat_map(|hit| std::iter::once(hit).chain(odd.next()))
-                    .collect()
-            })
+                },
+            );
+            let mut odd = odd.into_iter();
+            even.into_iter()
+                .flat_map(|hit| std::iter::once(hit).chain(odd.next()))
+                .collect()
         } else {
             shown.into_iter().map(build).collect()
         };
