@@ -17,6 +17,7 @@ pub mod graph;
 pub(crate) mod ids;
 pub mod phrase;
 pub mod plan;
+mod preload;
 pub mod proximity;
 pub mod rank;
 pub mod related;
@@ -313,6 +314,8 @@ fn side_by_side<T: Send, U>(
 /// Fills the per-generation caches of a new searcher generation ([`Engine::warmed`]).
 struct GenerationWarmer {
     fields: Fields,
+    /// The index folder, whose files [`preload::preload`] reads.
+    dir: PathBuf,
 }
 
 impl Warmer for GenerationWarmer {
@@ -324,6 +327,10 @@ impl Warmer for GenerationWarmer {
         }
         if let Err(error) = graph::validities(searcher, &self.fields, versions::today()) {
             tracing::warn!("working out every document's 时效性: {error}");
+        }
+        match preload::preload(&self.dir, searcher, preload::available_memory()) {
+            Ok(read) => tracing::debug!("read ahead of the first search: {read:?}"),
+            Err(error) => tracing::warn!("reading the index ahead of the first search: {error}"),
         }
         Ok(())
     }
@@ -388,10 +395,14 @@ impl Engine {
     /// index, before searches see it, rather than in the first search that needs it: for a
     /// server, whose first user after a reindex would otherwise wait for it (about a second
     /// at 350,000 documents). Searches keep using the previous generation meanwhile. The
-    /// current generation is worked out here, before this returns.
+    /// current generation is worked out here, before this returns. Each generation's files are
+    /// also read once into the page cache when they fit in half the available memory (only the
+    /// term dictionaries, fast fields and field norms otherwise), so the first searches after a
+    /// cold start do not wait on the disk (see [`preload`]).
     pub fn warmed(mut self) -> Result<Engine> {
         let warmer: Arc<dyn Warmer> = Arc::new(GenerationWarmer {
             fields: self.fields,
+            dir: self.dir.clone(),
         });
         self.reader = reader(&self.index, &self.dir, vec![Arc::downgrade(&warmer)])?;
         self.warmer = Some(warmer);
