@@ -316,6 +316,8 @@ struct GenerationWarmer {
     fields: Fields,
     /// The index folder, whose files [`preload::preload`] reads.
     dir: PathBuf,
+    /// The segments whose files were read for an earlier generation.
+    preloaded: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl Warmer for GenerationWarmer {
@@ -328,7 +330,11 @@ impl Warmer for GenerationWarmer {
         if let Err(error) = graph::validities(searcher, &self.fields, versions::today()) {
             tracing::warn!("working out every document's 时效性: {error}");
         }
-        match preload::preload(&self.dir, searcher, preload::available_memory()) {
+        let mut done = self
+            .preloaded
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match preload::preload(&self.dir, searcher, preload::available_memory(), &mut done) {
             Ok(read) => tracing::debug!("read ahead of the first search: {read:?}"),
             Err(error) => tracing::warn!("reading the index ahead of the first search: {error}"),
         }
@@ -403,6 +409,7 @@ impl Engine {
         let warmer: Arc<dyn Warmer> = Arc::new(GenerationWarmer {
             fields: self.fields,
             dir: self.dir.clone(),
+            preloaded: Default::default(),
         });
         self.reader = reader(&self.index, &self.dir, vec![Arc::downgrade(&warmer)])?;
         self.warmer = Some(warmer);

@@ -12,10 +12,11 @@
 //! Only what fits is read: every file of the generation's segments when they take at most
 //! [`SHARE_OF_AVAILABLE_MEMORY`] of the memory the system reports available, else only the
 //! small files every search touches wherever its terms are (term dictionaries, fast fields,
-//! field norms: 0.9% of the index of 100 times the large corpus). The page cache holds what is read as it holds any
-//! file: the kernel takes it back when programs need the memory.
+//! field norms: 0.9% of the index of 100 times the large corpus). A new generation reads only
+//! the segments the last one did not have (a commit keeps most of them). The page cache holds
+//! what is read as it holds any file: the kernel takes it back when programs need the memory.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -40,11 +41,14 @@ pub struct Preloaded {
 }
 
 /// Reads the files of `searcher`'s segments in `dir` (see the module's doc), with
-/// `available` bytes of memory to count against (`None`: only the small files).
+/// `available` bytes of memory to count against (`None`: only the small files). Segments in
+/// `done` (read for an earlier generation: a commit mostly keeps its segments) are counted but
+/// not read again; `done` ends up holding this generation's segments.
 pub fn preload(
     dir: &Path,
     searcher: &Searcher,
     available: Option<u64>,
+    done: &mut HashSet<String>,
 ) -> std::io::Result<Preloaded> {
     // A segment's files are named by its id: `{id}.idx`, `{id}.term`, `{id}.{opstamp}.del`, ….
     let stems: Vec<String> = searcher
@@ -52,7 +56,8 @@ pub fn preload(
         .iter()
         .map(|segment| segment.segment_id().uuid_string())
         .collect();
-    let mut files: BTreeMap<PathBuf, (u64, bool)> = BTreeMap::new();
+    // Per file: its size, whether it is to be read in any case, whether its segment is new.
+    let mut files: BTreeMap<PathBuf, (u64, bool, bool)> = BTreeMap::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name();
@@ -62,10 +67,11 @@ pub fn preload(
         };
         if stems.iter().any(|s| s == stem) {
             let small = ALWAYS.contains(&extension);
-            files.insert(entry.path(), (entry.metadata()?.len(), small));
+            let new = !done.contains(stem);
+            files.insert(entry.path(), (entry.metadata()?.len(), small && new, new));
         }
     }
-    let total: u64 = files.values().map(|(size, _)| size).sum();
+    let total: u64 = files.values().map(|(size, _, _)| size).sum();
     let whole =
         available.is_some_and(|bytes| total as f64 <= bytes as f64 * SHARE_OF_AVAILABLE_MEMORY);
     let mut read = Preloaded {
@@ -73,8 +79,8 @@ pub fn preload(
         ..Preloaded::default()
     };
     let mut buffer = vec![0u8; 1 << 20];
-    for (path, (_, small)) in files {
-        if !whole && !small {
+    for (path, (_, small, new)) in files {
+        if !(small || whole && new) {
             continue;
         }
         let mut file = std::fs::File::open(&path)?;
@@ -87,6 +93,7 @@ pub fn preload(
         }
         read.files += 1;
     }
+    *done = stems.into_iter().collect();
     Ok(read)
 }
 
@@ -136,13 +143,21 @@ mod tests {
         }
         assert!(small > 0 && small < all / 2, "small {small} of {all}");
 
-        let whole = preload(dir.path(), &searcher, Some(4 * all)).expect("reads");
+        let fresh = HashSet::new;
+        let whole = preload(dir.path(), &searcher, Some(4 * all), &mut fresh()).expect("reads");
         assert!(whole.whole);
         assert_eq!(whole.bytes, all);
-        let part = preload(dir.path(), &searcher, Some(all)).expect("reads");
+        let part = preload(dir.path(), &searcher, Some(all), &mut fresh()).expect("reads");
         assert!(!part.whole);
         assert_eq!(part.bytes, small);
-        assert_eq!(preload(dir.path(), &searcher, None).expect("reads"), part);
+        let none = preload(dir.path(), &searcher, None, &mut fresh()).expect("reads");
+        assert_eq!(none, part);
+        // A later generation with the same segments reads nothing again.
+        let mut done = fresh();
+        preload(dir.path(), &searcher, Some(4 * all), &mut done).expect("reads");
+        assert_eq!(done, ids.iter().cloned().collect::<HashSet<String>>());
+        let again = preload(dir.path(), &searcher, Some(4 * all), &mut done).expect("reads");
+        assert_eq!((again.files, again.bytes, again.whole), (0, 0, true));
         assert!(available_memory().is_some_and(|bytes| bytes > 0));
     }
 }
