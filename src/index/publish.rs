@@ -123,8 +123,8 @@ fn segment_files_in(dir: &Path) -> Result<Vec<(String, String)>> {
     Ok(files)
 }
 
-/// The files in `dir` of the segments `ids`.
-fn segment_files(dir: &Path, ids: &BTreeSet<String>) -> Result<BTreeSet<String>> {
+/// The files in `dir` of the segments `ids` (names, not paths).
+pub(crate) fn segment_files(dir: &Path, ids: &BTreeSet<String>) -> Result<BTreeSet<String>> {
     Ok(segment_files_in(dir)?
         .into_iter()
         .filter(|(stem, _)| ids.contains(stem))

@@ -16,11 +16,14 @@
 //! the segments the last one did not have (a commit keeps most of them). The page cache holds
 //! what is read as it holds any file: the kernel takes it back when programs need the memory.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use tantivy::Searcher;
+
+use crate::error::{Error, Result};
+use crate::index::publish::segment_files;
 
 /// The share of the available memory (`MemAvailable`) a generation's files may take to be
 /// read whole.
@@ -49,29 +52,29 @@ pub fn preload(
     searcher: &Searcher,
     available: Option<u64>,
     done: &mut HashSet<String>,
-) -> std::io::Result<Preloaded> {
-    // A segment's files are named by its id: `{id}.idx`, `{id}.term`, `{id}.{opstamp}.del`, ….
-    let stems: Vec<String> = searcher
+) -> Result<Preloaded> {
+    let stems: BTreeSet<String> = searcher
         .segment_readers()
         .iter()
         .map(|segment| segment.segment_id().uuid_string())
         .collect();
-    // Per file: its size, whether it is to be read in any case, whether its segment is new.
-    let mut files: BTreeMap<PathBuf, (u64, bool, bool)> = BTreeMap::new();
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
+    // Per file: its path, its size, whether it is to be read in any case, whether its segment
+    // is new.
+    let mut files = Vec::new();
+    for name in segment_files(dir, &stems)? {
+        // A segment's files are named by its id: `{id}.idx`, `{id}.term`, `{id}.{opstamp}.del`.
         let Some((stem, extension)) = name.split_once('.') else {
             continue;
         };
-        if stems.iter().any(|s| s == stem) {
-            let small = ALWAYS.contains(&extension);
-            let new = !done.contains(stem);
-            files.insert(entry.path(), (entry.metadata()?.len(), small && new, new));
-        }
+        let new = !done.contains(stem);
+        let small = ALWAYS.contains(&extension) && new;
+        let path = dir.join(&name);
+        let size = std::fs::metadata(&path)
+            .map_err(|e| Error::io(&path, e))?
+            .len();
+        files.push((path, size, small, new));
     }
-    let total: u64 = files.values().map(|(size, _, _)| size).sum();
+    let total: u64 = files.iter().map(|(_, size, _, _)| size).sum();
     let whole =
         available.is_some_and(|bytes| total as f64 <= bytes as f64 * SHARE_OF_AVAILABLE_MEMORY);
     let mut read = Preloaded {
@@ -79,13 +82,14 @@ pub fn preload(
         ..Preloaded::default()
     };
     let mut buffer = vec![0u8; 1 << 20];
-    for (path, (_, small, new)) in files {
+    for (path, _, small, new) in files {
         if !(small || whole && new) {
             continue;
         }
-        let mut file = std::fs::File::open(&path)?;
+        let failed = |e| Error::io(&path, e);
+        let mut file = std::fs::File::open(&path).map_err(failed)?;
         loop {
-            let n = file.read(&mut buffer)?;
+            let n = file.read(&mut buffer).map_err(failed)?;
             if n == 0 {
                 break;
             }
