@@ -22,7 +22,7 @@ fn sample_index() -> &'static std::path::Path {
     static INDEX: OnceLock<tempfile::TempDir> = OnceLock::new();
     INDEX
         .get_or_init(|| {
-            let temp = tempfile::tempdir().unwrap();
+            let temp = crate::common::shared_scratch("http-sample-index");
             let corpus = crate::common::sample_corpus();
             policy_search::index::build_index(&[corpus], temp.path(), |p| panic!("{p}")).unwrap();
             temp

@@ -33,6 +33,39 @@ pub fn sample_file(id: &str) -> PathBuf {
     sample_corpus().join(id)
 }
 
+/// A new temporary folder named `name…` for an index a whole test run shares.
+///
+/// Such an index sits in a `static`, which is never dropped, so its `TempDir` never deletes
+/// it: each run's would pile up in `/tmp` (a large-corpus index is ~100 MB; CI once ran out of
+/// disk). They go instead into this process's own folder under cargo's
+/// `target/tmp/test-runs/`, and each run first removes the folders of runs that have ended
+/// (their process gone from `/proc`), so at most the running ones' are kept.
+pub fn shared_scratch(name: &str) -> tempfile::TempDir {
+    static RUN: OnceLock<PathBuf> = OnceLock::new();
+    let run = RUN.get_or_init(|| {
+        let runs = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-runs");
+        if Path::new("/proc/self").exists() {
+            for entry in std::fs::read_dir(&runs).into_iter().flatten().flatten() {
+                let ended = entry
+                    .file_name()
+                    .to_str()
+                    .and_then(|pid| pid.parse::<u32>().ok())
+                    .is_some_and(|pid| !Path::new("/proc").join(pid.to_string()).exists());
+                if ended {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+        let run = runs.join(std::process::id().to_string());
+        std::fs::create_dir_all(&run).expect("test run folder");
+        run
+    });
+    tempfile::Builder::new()
+        .prefix(name)
+        .tempdir_in(run)
+        .expect("temp dir")
+}
+
 /// `tests/data/<relative>`: edge inputs, fixtures and the sample eval sets, kept in the repo.
 pub fn data(relative: &str) -> PathBuf {
     repo().join("tests/data").join(relative)
@@ -166,10 +199,7 @@ fn build(corpus: PathBuf, name: &str) -> (tempfile::TempDir, Engine) {
 }
 
 fn build_roots(roots: &[PathBuf], name: &str) -> (tempfile::TempDir, Engine) {
-    let dir = tempfile::Builder::new()
-        .prefix(name)
-        .tempdir()
-        .expect("temp dir");
+    let dir = shared_scratch(name);
     let report = build_index(roots, dir.path(), |problem| {
         panic!("unexpected problem: {problem}")
     })
@@ -198,6 +228,16 @@ pub fn large_engine() -> &'static Engine {
     &ENGINE
         .get_or_init(|| build(shared("corpus/large"), "large-index"))
         .1
+}
+
+/// The first 100 hits of `q` among the documents with every term, versions and copies
+/// collapsed or not.
+pub fn full_matches(engine: &Engine, q: &str, collapse: bool) -> policy_search::SearchResponse {
+    let mut request = policy_search::SearchRequest::new(q);
+    request.limit = 100;
+    request.match_mode = policy_search::search::MatchMode::All;
+    request.collapse = collapse;
+    engine.search(&request).unwrap()
 }
 
 /// The ids a quoted search for `phrase` returns (limit 1000, as the eval README asks).
