@@ -363,7 +363,14 @@ impl Default for Fingerprint {
 impl Fingerprint {
     /// Add one byte string.
     pub fn feed(&mut self, bytes: &[u8]) {
-        for &byte in bytes.iter().chain(std::iter::once(&0xFF)) {
+        self.continue_with(bytes);
+        self.continue_with(&[0xFF]);
+    }
+
+    /// Add bytes that continue the byte string last added, without ending it: feeding `ab` and
+    /// then `c` this way fingerprints as `abc` fed at once.
+    pub fn continue_with(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
             self.0 ^= u64::from(byte);
             self.0 = self.0.wrapping_mul(0x0000_0100_0000_01B3);
         }
@@ -373,6 +380,25 @@ impl Fingerprint {
     pub fn value(&self) -> u64 {
         self.0
     }
+}
+
+/// Bodies with fewer characters than this (whitespace aside) never count as copies of each
+/// other: a short notice's set phrases may be written word for word by unrelated documents.
+pub const COPY_MIN_CHARS: usize = 200;
+
+/// The key that exact copies of one text share: the body without its whitespace (line breaks
+/// and indentation are layout, not text), fingerprinted, with its length in characters. `None`
+/// for a body shorter than [`COPY_MIN_CHARS`]. Documents with one key hold the same text,
+/// whatever their titles, dates or categories say: one law filed under two 法律部门, one
+/// interpretation saved under two spellings of its title.
+pub fn copy_key(body: &str) -> Option<String> {
+    let mut fingerprint = Fingerprint::default();
+    let mut chars = 0usize;
+    for piece in body.split_whitespace() {
+        fingerprint.continue_with(piece.as_bytes());
+        chars += piece.chars().count();
+    }
+    (chars >= COPY_MIN_CHARS).then(|| format!("{chars:x}-{:016x}", fingerprint.value()))
 }
 
 /// Prefix left off titles when matching a typed title: users type `招标投标法` for
@@ -455,6 +481,36 @@ pub fn gram(first: &Unit<'_>, second: &Unit<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Copies share a key whatever their layout; another text, a changed character or a body
+    /// too short to tell a copy from a coincidence does not.
+    #[test]
+    fn a_copy_key_is_the_text_without_its_layout() {
+        let law = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/corpus/宪法相关法/中华人民共和国国务院组织法(2024-03-11).md"
+        ))
+        .unwrap();
+        let key = copy_key(&law).unwrap();
+        let rewrapped = law.replace('\n', "\r\n  ").replace('。', "。\n");
+        assert_eq!(copy_key(&rewrapped), Some(key.clone()));
+        let amended = law.replacen("国务院", "国务员", 1);
+        assert_ne!(copy_key(&amended), Some(key.clone()));
+        let shorter = law.replacen("国务院", "", 1);
+        assert_ne!(copy_key(&shorter), Some(key));
+        let notice: String = law
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .take(COPY_MIN_CHARS - 1)
+            .collect();
+        assert_eq!(copy_key(&notice), None);
+        let long_enough: String = law
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .take(COPY_MIN_CHARS)
+            .collect();
+        assert!(copy_key(&long_enough).is_some());
+    }
 
     /// Every character the punctuation shortcut answers for normalises, alone, to its answer.
     #[test]

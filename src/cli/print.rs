@@ -100,6 +100,9 @@ pub fn print_hits(response: &SearchResponse, offset: usize) -> Result<()> {
                 versions_line(hit.versions, &hit.other_versions)
             );
         }
+        if !hit.copies.is_empty() {
+            let _ = writeln!(out, "     另见副本 (same text): {}", hit.copies.join(", "));
+        }
         if !hit.missing.is_empty() {
             let _ = writeln!(out, "     缺少 (lacks): {}", hit.missing.join(" "));
         }

@@ -15,14 +15,14 @@ use tantivy::{DateTime, Index, IndexSettings, TantivyDocument};
 
 use crate::analysis::citations::{self, number_target, title_targets};
 use crate::analysis::{
-    title_key, version_key, StreamCounter, View, ViewTokenizer, CHARS_TOKENIZER, GRAMS_TOKENIZER,
-    WORDS_TOKENIZER,
+    copy_key, title_key, version_key, StreamCounter, View, ViewTokenizer, CHARS_TOKENIZER,
+    GRAMS_TOKENIZER, WORDS_TOKENIZER,
 };
 use crate::document::{Document, FieldKind, MetaField, Metadata, Value};
 use crate::error::{Error, Result};
 
 /// Bumped whenever the schema or the analysis changes in a way that needs a rebuild.
-pub const SCHEMA_VERSION: u32 = 10;
+pub const SCHEMA_VERSION: u32 = 11;
 
 /// Handles to every field of the index.
 #[derive(Debug, Clone, Copy)]
@@ -54,6 +54,9 @@ pub struct Fields {
     /// The key the versions of one instrument share (see [`crate::analysis::version_key`]):
     /// indexed to list a chain, a fast field to collapse hits by it.
     pub version_key: Field,
+    /// The key exact copies of one text share (see [`crate::analysis::copy_key`]; none for a
+    /// short body): indexed to find a hit's copies, a fast field to read a hit's key.
+    pub copy_key: Field,
     /// What citations of this document are written as (see
     /// [`crate::analysis::citations::title_target`] and `number_target`): indexed to find the
     /// documents a citation names.
@@ -113,6 +116,7 @@ pub fn build_schema() -> (Schema, Fields) {
     let body_chars = builder.add_text_field("body_chars", chars);
     let title_key = builder.add_text_field("title_key", STRING);
     let version_key = builder.add_text_field("version_key", STRING | FAST);
+    let copy_key = builder.add_text_field("copy_key", STRING | FAST);
     let cite_target = builder.add_text_field("cite_target", STRING | FAST);
     let cites = builder.add_text_field("cites", STRING | FAST);
     let repeals = builder.add_text_field("repeals", STRING | FAST);
@@ -144,6 +148,7 @@ pub fn build_schema() -> (Schema, Fields) {
         heading_grams,
         title_key,
         version_key,
+        copy_key,
         cite_target,
         cites,
         repeals,
@@ -208,6 +213,7 @@ pub fn to_tantivy(document: Document, fields: &Fields) -> IndexedDocument {
     targets.extend(document.metadata.doc_number.as_deref().map(number_target));
     let links = citations::links(&document.body);
     let short_forms = crate::analysis::definitions::short_forms(&document.body);
+    let copy_key = copy_key(&document.body);
     let title = FieldValue::text(document.title);
     let body = FieldValue::text(document.body);
     let mut out = IndexedDocument::default();
@@ -231,6 +237,9 @@ pub fn to_tantivy(document: Document, fields: &Fields) -> IndexedDocument {
     out.add(fields.heading_grams, FieldValue::text(headings));
     out.add(fields.title_key, FieldValue::text(title_key));
     out.add(fields.version_key, FieldValue::text(version_key));
+    if let Some(key) = copy_key {
+        out.add(fields.copy_key, FieldValue::text(key));
+    }
     for target in targets {
         out.add(fields.cite_target, FieldValue::text(target));
     }

@@ -16,16 +16,12 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use tantivy::collector::DocSetCollector;
-use tantivy::query::{
-    AllQuery, BooleanQuery, EmptyQuery, EnableScoring, Occur, Query, TermQuery, Weight,
-};
-use tantivy::schema::{IndexRecordOption, Term};
+use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, EnableScoring, Occur, Query, Weight};
 use tantivy::{DocAddress, DocId, Searcher, SegmentOrdinal, TantivyDocument};
 
 use super::address_set::AddressSetQuery;
 use super::generation::PerGeneration;
-use super::versions::{self, fast_str, fast_strs, versions_among, Member, Validity};
+use super::versions::{self, fast_str, fast_strs, holding, versions_among, Member, Validity};
 use crate::analysis::citations::{Citation, Links};
 use crate::document::{GraphFilter, MetaField};
 use crate::index::schema::Fields;
@@ -55,27 +51,6 @@ pub fn node(searcher: &Searcher, address: DocAddress) -> tantivy::Result<Node> {
         instrument: versions::key_of(searcher, address)?.unwrap_or_default(),
         region: fast_str(searcher, address, MetaField::Region.name())?,
     })
-}
-
-/// The documents whose `field` holds `value`.
-fn holding(
-    searcher: &Searcher,
-    field: tantivy::schema::Field,
-    value: &str,
-) -> tantivy::Result<Vec<DocAddress>> {
-    let term = Term::from_field_text(field, value);
-    if searcher.doc_freq(&term)? == 0 {
-        return Ok(Vec::new());
-    }
-    let mut found: Vec<DocAddress> = searcher
-        .search(
-            &TermQuery::new(term, IndexRecordOption::Basic),
-            &DocSetCollector,
-        )?
-        .into_iter()
-        .collect();
-    found.sort();
-    Ok(found)
 }
 
 /// The documents answering to `target` (whose citations look like it), as nodes. Read once

@@ -273,6 +273,8 @@ struct Shown {
     versions: usize,
     /// The other versions that match, newest first (collapsed searches only).
     other_versions: Vec<String>,
+    /// The exact copies of it that match (collapsed searches only).
+    copies: Vec<String>,
     /// Whether a newer version exists.
     superseded: bool,
 }
@@ -285,6 +287,7 @@ impl Shown {
             address,
             versions: chain.len().max(1),
             other_versions: Vec::new(),
+            copies: Vec::new(),
             superseded: chain.has_newer_than(address),
         }
     }
@@ -646,6 +649,7 @@ impl Engine {
                 address: group.shown,
                 versions: group.chain.len(),
                 other_versions: group.other_matching,
+                copies: group.copies,
                 superseded: group.chain.has_newer_than(group.shown),
             })
             .collect())
@@ -678,6 +682,7 @@ impl Engine {
             hit.missing = missing;
             hit.versions = shown.versions;
             hit.other_versions = shown.other_versions;
+            hit.copies = shown.copies;
             hit.validity = match &known {
                 Some(validities) => validities.of(address),
                 None => {
@@ -1361,6 +1366,7 @@ impl Engine {
             explanation: None,
             versions: 1,
             other_versions: Vec::new(),
+            copies: Vec::new(),
             validity: Validity::InForce,
         }
     }

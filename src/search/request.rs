@@ -250,15 +250,21 @@ pub struct Hit {
     pub versions: usize,
     /// The other versions that match too, newest first, when versions are collapsed.
     pub other_versions: Vec<String>,
+    /// The other documents that match and hold exactly this text (one law filed under two
+    /// categories, one interpretation saved under two spellings of its title), folded into this
+    /// hit when versions are collapsed.
+    pub copies: Vec<String>,
     /// Its 时效性.
     pub validity: Validity,
 }
 
 impl Hit {
-    /// The ids of every matching document this hit stands for: its own, then its other
-    /// matching versions.
+    /// The ids of every matching document this hit stands for: its own, its other matching
+    /// versions, then its copies.
     pub fn documents(&self) -> impl Iterator<Item = &str> {
-        std::iter::once(self.id.as_str()).chain(self.other_versions.iter().map(String::as_str))
+        std::iter::once(self.id.as_str())
+            .chain(self.other_versions.iter().map(String::as_str))
+            .chain(self.copies.iter().map(String::as_str))
     }
 }
 

@@ -259,12 +259,16 @@ pub struct Group {
     pub chain: Chain,
     /// The ids of the other versions that match, newest first.
     pub other_matching: Vec<String>,
+    /// The ids of the documents that match and hold exactly the shown version's text (see
+    /// [`copies_of`]), folded into this hit, in index order.
+    pub copies: Vec<String>,
 }
 
 /// The ranked documents `scored` (all of which `weight` matches), each chain once, shown as
-/// its newest matching version. A chain takes the place of its first version in the list,
-/// or, with `at_shown` (a list in ascending date order, where the first would be the oldest),
-/// the place of the version shown, so the dates shown keep their order.
+/// its newest matching version, with the matching exact copies of that version folded in. A
+/// chain takes the place of its first version in the list, or, with `at_shown` (a list in
+/// ascending date order, where the first would be the oldest), the place of the version shown,
+/// so the dates shown keep their order.
 pub fn group(
     searcher: &Searcher,
     fields: &Fields,
@@ -301,14 +305,75 @@ pub fn group(
             .collect();
         seen.extend(chain.0.iter().map(|member| member.address));
         seen.insert(address);
+        // The matching exact copies of the version shown fold into it, and the group shows the
+        // copy with the smallest id: copies score alike, and which of them Tantivy places first
+        // follows the order they were indexed in, which must not change an answer. (A copy with
+        // other versions of its own is not swapped in: the group's chain is the shown one's.)
+        let mut copies = vec![(fast_str(searcher, shown, "id")?.unwrap_or_default(), shown)];
+        for copy in copies_of(searcher, fields, shown)? {
+            if !seen.contains(&copy) && matches(searcher, weight, copy)? {
+                seen.insert(copy);
+                copies.push((fast_str(searcher, copy, "id")?.unwrap_or_default(), copy));
+            }
+        }
+        copies.sort();
+        let (mut shown, mut chain) = (shown, chain);
+        if copies[0].1 != shown && chain.len() < 2 {
+            let first = chains.of(copies[0].1)?;
+            if first.len() < 2 {
+                (shown, chain) = (copies[0].1, first);
+            }
+        }
+        let copies = copies
+            .into_iter()
+            .filter(|(_, copy)| *copy != shown)
+            .map(|(id, _)| id)
+            .collect();
         groups.push(Group {
             score,
             shown,
             chain,
             other_matching,
+            copies,
         });
     }
     Ok(groups)
+}
+
+/// The other documents holding exactly the text of the document at `address`: those sharing
+/// its [`copy_key`](crate::analysis::copy_key), in index order (none for a short body).
+pub fn copies_of(
+    searcher: &Searcher,
+    fields: &Fields,
+    address: DocAddress,
+) -> tantivy::Result<Vec<DocAddress>> {
+    let Some(key) = fast_str(searcher, address, "copy_key")? else {
+        return Ok(Vec::new());
+    };
+    let mut found = holding(searcher, fields.copy_key, &key)?;
+    found.retain(|copy| *copy != address);
+    Ok(found)
+}
+
+/// The documents whose `field` holds `value`, in index order.
+pub(crate) fn holding(
+    searcher: &Searcher,
+    field: tantivy::schema::Field,
+    value: &str,
+) -> tantivy::Result<Vec<DocAddress>> {
+    let term = Term::from_field_text(field, value);
+    if searcher.doc_freq(&term)? == 0 {
+        return Ok(Vec::new());
+    }
+    let mut found: Vec<DocAddress> = searcher
+        .search(
+            &TermQuery::new(term, IndexRecordOption::Basic),
+            &DocSetCollector,
+        )?
+        .into_iter()
+        .collect();
+    found.sort();
+    Ok(found)
 }
 
 /// Whether `weight` matches the document at `address`.

@@ -94,6 +94,10 @@ pub struct HitJson {
     /// into one hit unless `collapse=false`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub other_versions: Vec<String>,
+    /// The other documents that match and hold exactly this text (one law filed under two
+    /// categories), folded into this hit unless `collapse=false`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub copies: Vec<String>,
     /// Its 时效性: 现行有效, 已修改 (a newer version is indexed) or 尚未生效 (its 施行 date is
     /// to come).
     #[serde(default)]
@@ -126,6 +130,7 @@ impl HitJson {
             explanation: hit.explanation,
             versions: hit.versions,
             other_versions: hit.other_versions,
+            copies: hit.copies,
             status: hit.validity,
         }
     }

@@ -9,6 +9,7 @@ mod common;
 mod browser;
 mod citations;
 mod cli;
+mod copies;
 mod dictionary;
 mod http;
 mod incremental;

@@ -8,7 +8,6 @@ use std::collections::BTreeSet;
 use crate::common::*;
 use policy_search::analysis::compare::Change;
 use policy_search::search::versions::Validity;
-use policy_search::search::MatchMode;
 use policy_search::{Engine, SearchRequest};
 
 const BEIJING_2020: &str = "地方性法规/北京/北京市优化营商环境条例(2020-03-27).md";
@@ -16,18 +15,10 @@ const BEIJING_2024: &str = "地方性法规/北京/北京市优化营商环境�
 const SHANGHAI_2010: &str = "地方性法规/上海/上海市科学技术进步条例(2010-09-17).md";
 const SHANGHAI_2024: &str = "地方性法规/上海/上海市科学技术进步条例(2024-05-10).md";
 
-fn search(engine: &Engine, q: &str, collapse: bool) -> policy_search::SearchResponse {
-    let mut request = SearchRequest::new(q);
-    request.limit = 100;
-    request.match_mode = MatchMode::All;
-    request.collapse = collapse;
-    engine.search(&request).unwrap()
-}
-
 #[test]
 fn a_chain_of_versions_is_one_hit_its_newest_matching_version() {
     let engine = sample_engine();
-    let collapsed = search(engine, "北京市优化营商环境条例", true);
+    let collapsed = full_matches(engine, "北京市优化营商环境条例", true);
     let hit = collapsed
         .hits
         .iter()
@@ -40,7 +31,7 @@ fn a_chain_of_versions_is_one_hit_its_newest_matching_version() {
     assert!(collapsed.hits.iter().all(|h| h.id != BEIJING_2020));
 
     // Not collapsed, each version is a hit; the older one is 已修改.
-    let every = search(engine, "北京市优化营商环境条例", false);
+    let every = full_matches(engine, "北京市优化营商环境条例", false);
     let old = every.hits.iter().find(|h| h.id == BEIJING_2020).unwrap();
     assert_eq!((old.versions, old.validity), (2, Validity::Amended));
     assert!(old.other_versions.is_empty());
@@ -50,7 +41,7 @@ fn a_chain_of_versions_is_one_hit_its_newest_matching_version() {
     );
 
     // A phrase only the older version has finds the older version, shown as itself.
-    let only_old = search(
+    let only_old = full_matches(
         engine,
         "\"持续深化简政放权、放管结合、优化服务改革\" region:北京",
         true,
@@ -65,12 +56,11 @@ fn a_chain_of_versions_is_one_hit_its_newest_matching_version() {
 fn collapsing_never_loses_a_matching_id() {
     let engine = sample_engine();
     for q in ["条例", "科学技术进步", "营商环境 北京", "\"优化营商环境\""] {
-        let collapsed = search(engine, q, true);
+        let collapsed = full_matches(engine, q, true);
         let mut listed = BTreeSet::new();
         for hit in &collapsed.hits {
-            assert!(listed.insert(hit.id.clone()), "{q}: {} twice", hit.id);
-            for other in &hit.other_versions {
-                assert!(listed.insert(other.clone()), "{q}: {other} twice");
+            for id in hit.documents() {
+                assert!(listed.insert(id.to_string()), "{q}: {id} twice");
             }
         }
         let matching: BTreeSet<String> = engine.matching_ids(q).unwrap().into_iter().collect();
@@ -323,7 +313,7 @@ fn an_amendment_in_the_large_corpus_changes_exactly_three_articles() {
 
 /// The versions of every hit of `q`, collapsed: (id, versions, other versions, status).
 fn chains(engine: &Engine, q: &str) -> Vec<(String, usize, Vec<String>, Validity)> {
-    search(engine, q, true)
+    full_matches(engine, q, true)
         .hits
         .into_iter()
         .map(|h| (h.id, h.versions, h.other_versions, h.validity))

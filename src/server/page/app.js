@@ -287,6 +287,12 @@ function renderHits(current, hits) {
       meta.push(element("span", { className: "versions", title: "同一文件的各个版本合为一条，显示命中的最新版本" },
         `共 ${hit.versions} 个版本`, ...(others.length ? ["，另有命中：", ...others] : [])));
     }
+    if ((hit.copies || []).length) {
+      const copies = hit.copies.map((copy) =>
+        pageLink(copy.split("/").slice(-2).join("/"), { doc: copy, q: current.q }, { className: "copy" }));
+      meta.push(element("span", { className: "copies", title: "正文完全相同的文件（如同一法律收录于两个法律部门）合为一条" },
+        "另见副本：", ...copies));
+    }
     const snippet = element("p", { className: "snippet" },
       hit.article ? element("span", { className: "article" }, hit.article) : null, markedNodes(hit.snippet));
     const missing = (hit.missing || []).length
