@@ -260,7 +260,7 @@ pub struct Group {
     /// The ids of the other versions that match, newest first.
     pub other_matching: Vec<String>,
     /// The ids of the documents that match and hold exactly the shown version's text (see
-    /// [`copies_of`]), folded into this hit, in index order.
+    /// [`copies_of`]), folded into this hit, in id order.
     pub copies: Vec<String>,
 }
 
@@ -309,26 +309,35 @@ pub fn group(
         // copy with the smallest id: copies score alike, and which of them Tantivy places first
         // follows the order they were indexed in, which must not change an answer. (A copy with
         // other versions of its own is not swapped in: the group's chain is the shown one's.)
-        let mut copies = vec![(fast_str(searcher, shown, "id")?.unwrap_or_default(), shown)];
+        let mut found = Vec::new();
         for copy in copies_of(searcher, fields, shown)? {
             if !seen.contains(&copy) && matches(searcher, weight, copy)? {
                 seen.insert(copy);
-                copies.push((fast_str(searcher, copy, "id")?.unwrap_or_default(), copy));
+                found.push(copy);
             }
         }
-        copies.sort();
-        let (mut shown, mut chain) = (shown, chain);
-        if copies[0].1 != shown && chain.len() < 2 {
-            let first = chains.of(copies[0].1)?;
-            if first.len() < 2 {
-                (shown, chain) = (copies[0].1, first);
+        let (mut shown, mut chain, mut copies) = (shown, chain, Vec::new());
+        if !found.is_empty() {
+            // Ids are read only here: most hits have no copy.
+            found.push(shown);
+            let mut by_id = found
+                .into_iter()
+                .map(|copy| Ok((fast_str(searcher, copy, "id")?.unwrap_or_default(), copy)))
+                .collect::<tantivy::Result<Vec<_>>>()?;
+            by_id.sort();
+            let first = by_id[0].1;
+            if first != shown && chain.len() < 2 {
+                let first_chain = chains.of(first)?;
+                if first_chain.len() < 2 {
+                    (shown, chain) = (first, first_chain);
+                }
             }
+            copies = by_id
+                .into_iter()
+                .filter(|(_, copy)| *copy != shown)
+                .map(|(id, _)| id)
+                .collect();
         }
-        let copies = copies
-            .into_iter()
-            .filter(|(_, copy)| *copy != shown)
-            .map(|(id, _)| id)
-            .collect();
         groups.push(Group {
             score,
             shown,
